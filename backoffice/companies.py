@@ -1,0 +1,66 @@
+"""The company directory: search by name, company ID or e-mail, page through the results,
+and open a company's detail with the logins that can access it."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import joinedload
+
+from backoffice import blueprint
+from core.extensions import db
+from core.pagination import paginate, requested_page
+from core.scope import staff_company, visible_companies
+from models.identity import Account, Company, Membership
+from models.memberships import open_invitations
+
+
+def _search(query: str):  # type: ignore[no-untyped-def]
+    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    like = f"%{escaped}%"
+    member_email = exists().where(
+        Membership.company_id == Company.id,
+        Membership.account_id == Account.id,
+        Account.email.ilike(like, escape="\\"),
+    )
+    return or_(
+        Company.legal_name.ilike(like, escape="\\"),
+        Company.company_number.ilike(like, escape="\\"),
+        Company.vat_id.ilike(like, escape="\\"),
+        Company.contact_email.ilike(like, escape="\\"),
+        member_email,
+    )
+
+
+@blueprint.route("/companies")
+def companies() -> str:
+    query = request.args.get("q", "").strip()[:100]
+    stmt = visible_companies().options(joinedload(Company.customer_group))
+    if query:
+        stmt = stmt.where(_search(query))
+    page = paginate(
+        db.session,
+        stmt.order_by(Company.legal_name, Company.id),
+        number=requested_page(),
+        size=current_app.config["PAGE_SIZE"],
+    )
+    return render_template("backoffice/companies/index.html", page=page, query=query)
+
+
+@blueprint.route("/companies/<int:company_id>")
+def company(company_id: int) -> str:
+    found = staff_company(company_id)
+    members = list(
+        db.session.scalars(
+            select(Membership)
+            .options(joinedload(Membership.account))
+            .where(Membership.company_id == found.id)
+            .order_by(Membership.created_at)
+        )
+    )
+    return render_template(
+        "backoffice/companies/detail.html",
+        company=found,
+        members=members,
+        invitations=open_invitations(db.session, found),
+    )

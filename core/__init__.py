@@ -1,0 +1,1 @@
+"""Web plumbing shared by the portal and the back office: no pages live here."""

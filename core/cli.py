@@ -1,0 +1,74 @@
+"""Command-line tools: `flask --app app demo`, `send-mail`, `create-admin`."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from core.database import db_cli
+from core.extensions import db
+from core.mail import deliver_pending, external_url, send_mail
+from models.demo import PASSWORD, load_demo
+from models.errors import DomainError
+from models.identity import StaffRole, create_account
+from models.signin import TokenPurpose, issue_token
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(demo)
+    app.cli.add_command(send_mail_command)
+    app.cli.add_command(create_admin)
+
+
+@click.command("demo")
+def demo() -> None:
+    """Load the demo companies and people (does nothing if they are there)."""
+    if load_demo(db.session):
+        db.session.commit()
+        click.echo(f"Demo data loaded. Sign in as jan.novak@example.com / {PASSWORD}")
+    else:
+        click.echo("Demo data already present; nothing changed.")
+
+
+@click.command("send-mail")
+@click.option("--loop", is_flag=True, help="Keep running, checking the outbox every few seconds.")
+@click.option("--interval", default=5.0, show_default=True)
+def send_mail_command(loop: bool, interval: float) -> None:
+    """Deliver the e-mails waiting in the outbox (retrying failed ones with back-off)."""
+    while True:
+        sent, failed = deliver_pending()
+        if sent or failed or not loop:
+            click.echo(f"sent {sent}, failed {failed}")
+        if not loop:
+            return
+        time.sleep(interval)
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administrator", show_default=True)
+def create_admin(email: str, name: str) -> None:
+    """Create an administrator and e-mail (or print) the link to set a password."""
+    try:
+        account = create_account(
+            db.session, email=email, full_name=name, staff_role=StaffRole.ADMINISTRATOR
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    raw = issue_token(db.session, account, TokenPurpose.ACTIVATION)
+    link = external_url("auth.set_password", token=raw)
+    send_mail(
+        to=account.email,
+        subject=_l("Your portal account"),
+        template="activation",
+        locale=None,
+        account=account,
+        link=link,
+    )
+    db.session.commit()
+    deliver_pending()
+    click.echo(f"Administrator {account.email} created. Activation link: {link}")

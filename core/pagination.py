@@ -1,0 +1,44 @@
+"""One way to page through a query: a count and a slice, whatever the page size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from flask import request
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    number: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def requested_page() -> int:
+    """The ?page= number, 1 for anything that is not a positive whole number."""
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 10**6 else 1
+
+
+def paginate(session: Session, stmt: Select[tuple[T]], *, number: int, size: int) -> Page[T]:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = list(session.scalars(stmt.limit(size).offset((number - 1) * size)))
+    return Page(items=items, number=number, size=size, total=total)

@@ -1,0 +1,99 @@
+"""The ONE company-scope function. Every /c/<company>/ page enters the scope here, and every
+object a customer reaches is loaded through it: `company_id == scope.company_id` is in the
+query, never checked afterwards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import abort, g
+from flask_login import current_user
+from sqlalchemy import Select, select
+from sqlalchemy.orm import contains_eager
+
+from core.extensions import db, login_manager
+from core.permissions import CUSTOMER_PERMISSIONS, can
+from models.identity import Company, CustomerGroup, Membership, team_members
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Scope:
+    company: Company
+    membership: Membership
+    permissions: frozenset[str]
+
+    @property
+    def company_id(self) -> int:
+        return self.company.id
+
+    def select(self, model: type[T]) -> Select[tuple[T]]:
+        """SELECT of `model` rows that belong to this company."""
+        return select(model).where(model.company_id == self.company_id)  # type: ignore[attr-defined]
+
+    def get(self, model: type[T], **criteria: Any) -> T:
+        """The one row of `model` in this company matching `criteria`, else 404."""
+        stmt = self.select(model).filter_by(**criteria)
+        found = db.session.scalars(stmt).first()
+        if found is None:
+            abort(404)
+        return found
+
+
+def enter_company(slug: str) -> Scope:
+    """Resolves the signed-in account's membership in the company `slug` and makes it the
+    scope of this request. No membership, or no such company: 404 (the same answer, audited).
+    Anonymous: the login page."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    membership = db.session.scalar(
+        select(Membership)
+        .join(Membership.company)
+        .options(contains_eager(Membership.company))
+        .where(Company.slug == slug, Membership.account_id == current_user.id)
+    )
+    if membership is None:
+        from core.security import deny
+
+        deny(404, company=slug[:80])
+    scope = Scope(
+        company=membership.company,
+        membership=membership,
+        permissions=CUSTOMER_PERMISSIONS[membership.role],
+    )
+    g.scope = scope
+    return scope
+
+
+def current_scope() -> Scope:
+    scope = g.get("scope")
+    if scope is None:  # a programming error: a company page outside the company blueprint
+        raise RuntimeError("no company scope entered for this request")
+    return scope
+
+
+def visible_companies() -> Select[tuple[Company]]:
+    """The back office's side of the same rule: the companies the signed-in staff member may
+    see. All of them with `companies.view_all`; with `companies.view_assigned`, those whose
+    customer group is the responsibility of one of their teams; otherwise none."""
+    stmt = select(Company)
+    if can("companies.view_all"):
+        return stmt
+    if can("companies.view_assigned"):
+        my_teams = select(team_members.c.team_id).where(
+            team_members.c.account_id == current_user.id
+        )
+        return stmt.join(CustomerGroup, Company.customer_group_id == CustomerGroup.id).where(
+            CustomerGroup.responsible_team_id.in_(my_teams)
+        )
+    return stmt.where(False)
+
+
+def staff_company(company_id: int) -> Company:
+    """One company the staff member may see, else 404."""
+    company = db.session.scalar(visible_companies().where(Company.id == company_id))
+    if company is None:
+        abort(404)
+    return company

@@ -1,0 +1,105 @@
+"""The demo data, built through the same operations people trigger. Idempotent: running it
+again on a database that has it changes nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.identity import (
+    Account,
+    Company,
+    CustomerGroup,
+    CustomerRole,
+    StaffRole,
+    Team,
+    create_account,
+    create_company,
+    find_account,
+    grant_membership,
+)
+from models.memberships import invite
+
+PASSWORD = "demo-portal-2026"  # noqa: S105 - the documented demo password
+
+COMPANIES = [
+    {
+        "legal_name": "Alfa Trade s.r.o.",
+        "company_number": "35757442",
+        "vat_id": "SK2021531521",
+        "billing_address": "Obchodná 12\n811 06 Bratislava\nSlovakia",
+        "contact_email": "office@alfa-trade.example",
+        "contact_phone": "+421 2 5555 0101",
+        "group": "Business",
+    },
+    {
+        "legal_name": "Beta Services s.r.o.",
+        "company_number": "36631124",
+        "vat_id": "SK2022222220",
+        "billing_address": "Hlavná 45\n040 01 Košice\nSlovakia",
+        "contact_email": "info@beta-services.example",
+        "contact_phone": "+421 55 5555 0202",
+        "group": "Business",
+    },
+    {
+        "legal_name": "Gamma Household",
+        "billing_address": "Lipová 7\n949 01 Nitra\nSlovakia",
+        "contact_email": "jan.novak@example.com",
+        "group": "Households",
+    },
+]
+
+
+def load_demo(session: Session) -> bool:
+    """Creates the demo people and companies; returns False when they are already there."""
+    if find_account(session, "jan.novak@example.com") is not None:
+        return False
+    care = Team(name="Customer care")
+    billing = Team(name="Billing")
+    session.add_all([care, billing])
+    groups = {
+        "Business": CustomerGroup(name="Business", responsible_team=care),
+        "Households": CustomerGroup(name="Households", responsible_team=care),
+    }
+    session.add_all(groups.values())
+    session.flush()
+
+    def person(email: str, name: str, role: StaffRole | None = None) -> Account:
+        return create_account(
+            session, email=email, full_name=name, password=PASSWORD, staff_role=role
+        )
+
+    jan = person("jan.novak@example.com", "Ján Novák")
+    anna = person("anna.kralova@example.com", "Anna Kráľová")
+    eva = person("eva.horvathova@example.com", "Eva Horváthová")
+    admin = person("admin@example.com", "Portal Administrator", StaffRole.ADMINISTRATOR)
+    clerk = person("clerk@example.com", "Zuzana Malá", StaffRole.CLERK)
+    person("agent@example.com", "Peter Hlas", StaffRole.CALL_CENTER)
+    clerk.teams = [care]
+    admin.teams = [care, billing]
+
+    companies: dict[str, Company] = {}
+    for spec in COMPANIES:
+        fields = {k: v for k, v in spec.items() if k not in {"legal_name", "group"}}
+        companies[spec["legal_name"]] = create_company(
+            session, legal_name=spec["legal_name"], customer_group=groups[spec["group"]], **fields
+        )
+    alfa, beta, gamma = companies.values()
+    for company in (alfa, beta, gamma):
+        grant_membership(session, account=jan, company=company, role=CustomerRole.OWNER)
+    grant_membership(session, account=anna, company=alfa, role=CustomerRole.MANAGER, actor=jan)
+    grant_membership(session, account=eva, company=beta, role=CustomerRole.ACCOUNTANT, actor=jan)
+    # An invitation still waiting for an answer, so the owner's switcher has something to show.
+    invite(
+        session,
+        actor=jan,
+        company=beta,
+        email="technik@beta-services.example",
+        role=CustomerRole.TECHNICIAN,
+    )
+    session.flush()
+    return True
+
+
+def demo_company_slugs(session: Session) -> list[str]:
+    return list(session.scalars(select(Company.slug).order_by(Company.legal_name)))

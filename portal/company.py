@@ -1,0 +1,31 @@
+"""The company blueprint: every page of a company lives under /c/<company>/ and enters the
+company scope before anything else runs, so no route can forget it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, render_template
+
+from core.permissions import requires
+from core.scope import current_scope, enter_company
+
+blueprint = Blueprint("company", __name__, url_prefix="/c/<company>")
+
+
+@blueprint.url_value_preprocessor
+def _enter(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    enter_company((values or {}).pop("company", ""))
+
+
+@blueprint.url_defaults
+def _company_in_urls(_endpoint: str, values: dict[str, Any]) -> None:
+    scope = g.get("scope")
+    if scope is not None:
+        values.setdefault("company", scope.company.slug)
+
+
+@blueprint.route("/")
+@requires("company.view")
+def overview() -> str:
+    return render_template("portal/company/overview.html", scope=current_scope())

@@ -1,0 +1,214 @@
+"""Company logins: who has access to this company and with which role. Owners invite people
+by e-mail, change their roles and revoke access; everyone else may see the list."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+from werkzeug.wrappers import Response
+from wtforms import EmailField, SelectField
+from wtforms.validators import DataRequired, Email, Length
+
+from core.badges import Badge, badge_provider
+from core.extensions import db
+from core.forms import show_domain_error
+from core.i18n import domain_message
+from core.mail import external_url, send_mail
+from core.permissions import ROLE_DESCRIPTIONS, ROLE_LABELS, can, requires
+from core.scope import current_scope
+from models.db import utcnow
+from models.errors import DomainError
+from models.identity import CustomerRole, Membership
+from models.memberships import (
+    Invitation,
+    change_role,
+    invite,
+    open_invitations,
+    revoke_invitation,
+    revoke_membership,
+)
+from portal.auth import EmptyForm
+from portal.company import blueprint
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [(role.value, str(ROLE_LABELS[role])) for role in CustomerRole]
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices()
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = role_choices()
+
+
+def _page(invite_form: InviteForm | None = None, status: int = 200) -> tuple[str, int]:
+    scope = current_scope()
+    members = list(
+        db.session.scalars(
+            scope.select(Membership)
+            .options(joinedload(Membership.account))
+            .order_by(Membership.created_at)
+        )
+    )
+    manage = can("company.logins.manage")
+    page = render_template(
+        "portal/logins/index.html",
+        scope=scope,
+        members=members,
+        invitations=open_invitations(db.session, scope.company) if manage else [],
+        invite_form=invite_form or InviteForm(formdata=None),
+        role_choices=role_choices(),
+        empty_form=EmptyForm(),
+        manage=manage,
+        role_descriptions=ROLE_DESCRIPTIONS,
+    )
+    return page, status
+
+
+@blueprint.route("/logins")
+@requires("company.view")
+def logins() -> tuple[str, int]:
+    return _page()
+
+
+@blueprint.route("/logins", methods=["POST"])
+@requires("company.logins.manage")
+def invite_login() -> Response | tuple[str, int]:
+    scope = current_scope()
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _page(form, 422)
+    try:
+        invitation, raw = invite(
+            db.session,
+            actor=current_user._get_current_object(),
+            company=scope.company,
+            email=form.email.data,
+            role=CustomerRole(form.role.data),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        show_domain_error(form, error)
+        return _page(form, 422)
+    send_mail(
+        to=invitation.email,
+        subject=_l("You are invited to %(company)s", company=scope.company.legal_name),
+        template="invitation",
+        locale=current_user.locale,
+        invitation=invitation,
+        inviter=current_user,
+        role=ROLE_LABELS[invitation.role],
+        link=external_url("auth.invitation", token=raw),
+    )
+    db.session.commit()
+    flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+    return redirect(url_for("company.logins"))
+
+
+@blueprint.route("/logins/<int:membership_id>/role", methods=["POST"])
+@requires("company.logins.manage")
+def change_login_role(membership_id: int) -> Response:
+    membership = current_scope().get(Membership, id=membership_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            change_role(
+                db.session,
+                actor=current_user._get_current_object(),
+                membership=membership,
+                role=CustomerRole(form.role.data),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(domain_message(error), "error")
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "%(name)s is now %(role)s.",
+                    name=membership.account.full_name,
+                    role=ROLE_LABELS[membership.role],
+                ),
+                "success",
+            )
+    else:
+        flash(_("Choose a role from the list."), "error")
+    return redirect(url_for("company.logins"))
+
+
+@blueprint.route("/logins/<int:membership_id>/revoke", methods=["POST"])
+@requires("company.logins.manage")
+def revoke_login(membership_id: int) -> Response:
+    membership = current_scope().get(Membership, id=membership_id)
+    if EmptyForm().validate_on_submit():
+        name = membership.account.full_name
+        try:
+            revoke_membership(
+                db.session, actor=current_user._get_current_object(), membership=membership
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(domain_message(error), "error")
+        else:
+            db.session.commit()
+            flash(
+                _("%(name)s no longer has access. The company's data is unchanged.", name=name),
+                "success",
+            )
+    return redirect(url_for("company.logins"))
+
+
+@blueprint.route("/logins/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@requires("company.logins.manage")
+def withdraw_invitation(invitation_id: int) -> Response:
+    invitation = current_scope().get(Invitation, id=invitation_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            revoke_invitation(
+                db.session, actor=current_user._get_current_object(), invitation=invitation
+            )
+        except DomainError as error:
+            db.session.rollback()
+            flash(domain_message(error), "error")
+        else:
+            db.session.commit()
+            flash(
+                _("The invitation for %(email)s was withdrawn.", email=invitation.email), "success"
+            )
+    return redirect(url_for("company.logins"))
+
+
+@badge_provider("invitations", permission="company.logins.manage")
+def pending_invitations(session: Session, company_ids: list[int]) -> dict[int, Badge]:
+    rows = session.execute(
+        select(Invitation.company_id, func.count(Invitation.id))
+        .where(
+            Invitation.company_id.in_(company_ids),
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+        .group_by(Invitation.company_id)
+    )
+    return {
+        company_id: Badge(
+            label=_("Pending invitations"), count=count, tone="info", endpoint="company.logins"
+        )
+        for company_id, count in rows
+    }
