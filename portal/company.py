@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, render_template, request
+from werkzeug.exceptions import MethodNotAllowed
 
+from core.errors import render_error
 from core.permissions import requires
 from core.scope import current_scope, enter_company
 
@@ -23,6 +25,15 @@ def _company_in_urls(_endpoint: str, values: dict[str, Any]) -> None:
     scope = g.get("scope")
     if scope is not None:
         values.setdefault("company", scope.company.slug)
+
+
+@blueprint.app_errorhandler(MethodNotAllowed)
+def _no_such_page(error: MethodNotAllowed) -> Any:
+    """Under /c/ a method a page does not take is no such page: 404, whoever asks, so the
+    answer never differs between a member and an outsider."""
+    if request.path.startswith("/c/"):
+        return render_error(404)
+    return render_error(405)
 
 
 @blueprint.route("/")

@@ -1,0 +1,135 @@
+"""Walks the whole URL map, so that a route added later is covered without anyone remembering
+to: every /c/<company>/ route answers 404 to a non-member (the same as for a company that does
+not exist), every back-office route sends visitors to sign in and refuses customers and staff
+without the permission, and the right people get their page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from werkzeug.routing import Rule
+
+from models.identity import StaffRole
+from tests import factories
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# Values for URL arguments other than <company>; numbers that exist nowhere are fine: the
+# scope must refuse before any object is looked up.
+DUMMY = {"int": "1", "default": "x", "string": "x", "path": "x"}
+
+
+def rules(app: Flask, prefix: str) -> list[Rule]:
+    return [r for r in app.url_map.iter_rules() if r.rule.startswith(prefix)]
+
+
+def build(rule: Rule, **known: str) -> str:
+    values = {}
+    for name in rule.arguments:
+        if name in known:
+            values[name] = known[name]
+        else:
+            converter = rule._converters[name].__class__.__name__.lower()
+            values[name] = DUMMY["int"] if "integer" in converter else DUMMY["default"]
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_every_company_route_is_404_for_a_non_member_with_every_method(client, people, app):
+    """Jan is signed in but has no membership in the outsider's company."""
+    outsider = factories.company(_session(people), "Outsider s.r.o.")
+    _session(people).commit()
+    client.login(people.jan.email)
+    company_rules = rules(app, "/c/")
+    assert len(company_rules) >= 6
+    token = client.csrf_token()
+    checked = 0
+    for rule in company_rules:
+        for slug in (outsider.slug, "no-such-company"):
+            url = build(rule, company=slug)
+            for method in METHODS:
+                response = client.open(url, method=method, data={"csrf_token": token})
+                assert response.status_code == 404, f"{method} {url} -> {response.status_code}"
+                checked += 1
+    assert checked == len(company_rules) * 2 * len(METHODS)
+
+
+def test_every_company_route_sends_visitors_to_sign_in(client, people, app):
+    for rule in rules(app, "/c/"):
+        url = build(rule, company=people.alfa.slug)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            if method == "POST":  # the CSRF check answers first for a tokenless visitor
+                assert response.status_code in (302, 400), f"{method} {url}"
+            else:
+                assert response.status_code == 302, f"{method} {url}"
+            if response.status_code == 302:
+                assert urlsplit(response.location).path == "/login"
+
+
+def test_every_company_page_opens_for_a_member(client, people, app):
+    client.login(people.jan.email)
+    for rule in rules(app, "/c/"):
+        if "GET" not in rule.methods or set(rule.arguments) != {"company"}:
+            continue
+        url = build(rule, company=people.alfa.slug)
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_denied_company_is_audited(client, people, session):
+    from sqlalchemy import select
+
+    from models.audit import AuditEvent
+
+    client.login(people.anna.email)
+    assert client.get(f"/c/{people.beta.slug}/").status_code == 404
+    session.expire_all()
+    denied = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "access.denied")
+    ).all()
+    assert [e.detail_map["company"] for e in denied] == [people.beta.slug]
+    assert denied[0].actor_id == people.anna.id
+
+
+BACKOFFICE_PERMISSION = {
+    # endpoint prefix -> the staff role that lacks what the page needs
+    "backoffice.staff": StaffRole.CLERK,
+    "backoffice.new_staff": StaffRole.CLERK,
+    "backoffice.edit_staff": StaffRole.CALL_CENTER,
+    "backoffice.new_team": StaffRole.AUDITOR,
+}
+
+
+@pytest.mark.parametrize("who", ["visitor", "customer", "wrong_staff", "administrator"])
+def test_every_backoffice_route_admits_only_the_right_staff(client, people, app, session, who):
+    for rule in rules(app, "/backoffice"):
+        url = build(rule, company_id=str(people.alfa.id), account_id=str(people.clerk.id))
+        lacking = BACKOFFICE_PERMISSION.get(rule.endpoint)
+        if who == "customer":
+            client.login(people.jan.email)
+        elif who == "wrong_staff":
+            if lacking is None:
+                continue  # every staff role may open it
+            staff = factories.account(session, staff_role=lacking)
+            session.commit()
+            client.login(staff.email)
+        elif who == "administrator":
+            client.login(people.admin.email)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, data={"csrf_token": client.csrf_token()})
+            status = response.status_code
+            if who == "visitor":
+                assert status == 302 and urlsplit(response.location).path == "/login", url
+            elif who in ("customer", "wrong_staff"):
+                assert status == 403, f"{who} {method} {url} -> {status}"
+            elif method == "GET":
+                assert status in (200, 302), f"{method} {url} -> {status}"
+            else:  # an empty form reaches the view, which refuses it or acts
+                assert status in (200, 302, 422), f"{method} {url} -> {status}"
+        client.post_form("/logout")
+
+
+def _session(people):  # the people fixture's session, to add an outsider company
+    from sqlalchemy.orm import object_session
+
+    return object_session(people.jan)
