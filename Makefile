@@ -54,7 +54,7 @@ system-packages:
 	fi
 
 translations-compile: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel compile -d translations
 
 # Re-extract the strings and merge them into every catalog; then translate what is new.
 translations: $(VENV)/.installed

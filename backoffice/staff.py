@@ -17,7 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from backoffice import blueprint
 from core.extensions import db
-from core.forms import show_domain_error
+from core.forms import options, show_domain_error
 from core.mail import external_url, send_mail
 from core.permissions import ROLE_LABELS, requires
 from models import audit
@@ -38,10 +38,9 @@ class StaffForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = [(r.value, str(ROLE_LABELS[r])) for r in StaffRole]
-        self.teams.choices = [
-            (t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))
-        ]
+        self.role.choices = options((r.value, ROLE_LABELS[r]) for r in StaffRole)
+        teams = db.session.scalars(select(Team).order_by(Team.name))
+        self.teams.choices = options((t.id, t.name) for t in teams)
 
 
 class NewStaffForm(StaffForm):

@@ -1,8 +1,12 @@
-"""What every form shares: putting a refused rule's message next to its field."""
+"""What every form shares: choices for select fields, and a refused rule's message next to
+its field."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from core.i18n import domain_message
 from models.errors import DomainError
@@ -16,3 +20,8 @@ def show_domain_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = [*field.errors, message]
     else:
         form.form_errors.append(message)
+
+
+def options(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
+    """Select-field choices from (value, label) pairs; labels may be lazy strings."""
+    return [SelectChoice(value, str(label)) for value, label in pairs]

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from core.auth import current_login_session
 from core.extensions import db
-from core.forms import show_domain_error
+from core.forms import options, show_domain_error
 from core.i18n import LANGUAGES
 from models import audit
 from models.errors import DomainError
@@ -40,8 +40,8 @@ def _signed_in() -> None:
 
 class ProfileForm(FlaskForm):
     full_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()))
-    timezone = SelectField(_l("Time zone"), choices=[(tz, tz) for tz in COMMON_TIMEZONES])
+    locale = SelectField(_l("Language"), choices=options(LANGUAGES.items()))
+    timezone = SelectField(_l("Time zone"), choices=options((tz, tz) for tz in COMMON_TIMEZONES))
 
 
 class PasswordForm(FlaskForm):

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from core.badges import Badge, badge_provider
 from core.extensions import db
-from core.forms import show_domain_error
+from core.forms import options, show_domain_error
 from core.i18n import domain_message
 from core.mail import external_url, send_mail
 from core.permissions import ROLE_DESCRIPTIONS, ROLE_LABELS, can, requires
@@ -46,7 +46,7 @@ class InviteForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = role_choices()
+        self.role.choices = options(role_choices())
 
 
 class RoleForm(FlaskForm):
@@ -54,7 +54,7 @@ class RoleForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = role_choices()
+        self.role.choices = options(role_choices())
 
 
 def _page(invite_form: InviteForm | None = None, status: int = 200) -> tuple[str, int]:

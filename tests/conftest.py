@@ -38,8 +38,10 @@ def postgres_url(base: str, name: str) -> str:
     """`base` with database `name`, created if missing (the server must be reachable: in CI an
     unreachable PostgreSQL fails the run, it is never skipped)."""
     url = make_url(base).set(drivername="postgresql+psycopg")
-    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False),
-                        isolation_level="AUTOCOMMIT")
+    admin = make_engine(
+        url.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
     with admin.connect() as conn:
         exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
         if not exists:
@@ -109,8 +111,9 @@ def connection(engine: Engine) -> Iterator[Connection]:
 def session(connection: Connection) -> Iterator[Session]:
     """The test's own session, inside the test's transaction; see the app's writes after
     `session.expire_all()`."""
-    with Session(bind=connection, join_transaction_mode="create_savepoint",
-                 expire_on_commit=False) as s:
+    with Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    ) as s:
         yield s
 
 

@@ -32,25 +32,41 @@ def _password_hash() -> str:
     return hash_password(PASSWORD)
 
 
-def account(session: Session, email: str | None = None, *, name: str | None = None,
-            staff_role: StaffRole | None = None, teams: list[Team] | None = None) -> Account:
+def account(
+    session: Session,
+    email: str | None = None,
+    *,
+    name: str | None = None,
+    staff_role: StaffRole | None = None,
+    teams: list[Team] | None = None,
+) -> Account:
     n = next(_serial)
-    made = create_account(session, email=email or f"person{n}@example.com",
-                          full_name=name or f"Person {n}", staff_role=staff_role)
+    made = create_account(
+        session,
+        email=email or f"person{n}@example.com",
+        full_name=name or f"Person {n}",
+        staff_role=staff_role,
+    )
     made.password_hash = _password_hash()
     made.teams = teams or []
     session.flush()
     return made
 
 
-def company(session: Session, name: str | None = None, *,
-            group: CustomerGroup | None = None, **fields: str) -> Company:
-    return create_company(session, legal_name=name or f"Company {next(_serial)} s.r.o.",
-                          customer_group=group, **fields)
+def company(
+    session: Session, name: str | None = None, *, group: CustomerGroup | None = None, **fields: str
+) -> Company:
+    return create_company(
+        session,
+        legal_name=name or f"Company {next(_serial)} s.r.o.",
+        customer_group=group,
+        **fields,
+    )
 
 
-def member(session: Session, who: Account, where: Company,
-           role: CustomerRole = CustomerRole.OWNER) -> None:
+def member(
+    session: Session, who: Account, where: Company, role: CustomerRole = CustomerRole.OWNER
+) -> None:
     grant_membership(session, account=who, company=where, role=role)
 
 
@@ -75,8 +91,13 @@ def people(session: Session) -> People:
     business = CustomerGroup(name="Business", responsible_team=care)
     session.add(business)
     session.flush()
-    alfa = company(session, "Alfa Trade s.r.o.", group=business, company_number="35757442",
-                   contact_email="office@alfa-trade.example")
+    alfa = company(
+        session,
+        "Alfa Trade s.r.o.",
+        group=business,
+        company_number="35757442",
+        contact_email="office@alfa-trade.example",
+    )
     beta = company(session, "Beta Services s.r.o.", group=business, company_number="36631124")
     gamma = company(session, "Gamma Household")
     jan = account(session, "jan.novak@example.com", name="Ján Novák")
@@ -87,8 +108,9 @@ def people(session: Session) -> People:
     member(session, anna, alfa, CustomerRole.MANAGER)
     member(session, eva, beta, CustomerRole.ACCOUNTANT)
     admin = account(session, "admin@example.com", name="Admin", staff_role=StaffRole.ADMINISTRATOR)
-    clerk = account(session, "clerk@example.com", name="Clerk", staff_role=StaffRole.CLERK,
-                    teams=[care])
+    clerk = account(
+        session, "clerk@example.com", name="Clerk", staff_role=StaffRole.CLERK, teams=[care]
+    )
     agent = account(session, "agent@example.com", name="Agent", staff_role=StaffRole.CALL_CENTER)
     session.commit()
     return People(jan, anna, eva, admin, clerk, agent, alfa, beta, gamma, care, business)

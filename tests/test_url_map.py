@@ -84,9 +84,7 @@ def test_a_denied_company_is_audited(client, people, session):
     client.login(people.anna.email)
     assert client.get(f"/c/{people.beta.slug}/").status_code == 404
     session.expire_all()
-    denied = session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "access.denied")
-    ).all()
+    denied = session.scalars(select(AuditEvent).where(AuditEvent.action == "access.denied")).all()
     assert [e.detail_map["company"] for e in denied] == [people.beta.slug]
     assert denied[0].actor_id == people.anna.id
 

@@ -1,0 +1,231 @@
+"""Signing in and out as a browser does it: generic failures, a fresh session at login,
+server-side revocation that a copied cookie cannot outlive, CSRF on every POST, and password
+links built from the configured public URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import urlsplit
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from models.audit import AuditEvent
+from models.identity import AccountStatus, set_account_status
+from models.outbox import OutboxMessage
+from tests import factories
+
+GENERIC = "The e-mail address or the password is not correct."
+
+
+def cookie(client) -> str:
+    found = client.get_cookie("portal_session")
+    return found.value if found else ""
+
+
+def test_a_customer_lands_on_the_company_list(client, people):
+    response = client.login(people.jan.email)
+    assert response.status_code == 302
+    assert urlsplit(response.location).path == "/companies"
+
+
+def test_staff_land_in_the_back_office(client, people):
+    response = client.login(people.clerk.email)
+    assert urlsplit(response.location).path == "/backoffice/"
+
+
+@pytest.mark.parametrize("email", ["nobody@example.com", "jan.novak@example.com"])
+def test_unknown_email_and_wrong_password_read_the_same(client, people, email):
+    response = client.login(email, "wrong password entirely")
+    assert response.status_code == 200
+    assert GENERIC in response.get_data(as_text=True)
+    assert client.get("/companies").status_code == 302
+
+
+def test_failed_logins_are_audited(client, people, session):
+    client.login(people.jan.email, "nope nope nope")
+    session.expire_all()
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "login.failure")).one()
+    assert event.actor_id == people.jan.id
+    assert event.ip == "127.0.0.1"
+
+
+def test_repeated_failures_lock_the_address_for_a_while(client, people):
+    for _ in range(6):
+        client.login(people.jan.email, "wrong password entirely")
+    page = client.login(people.jan.email).get_data(as_text=True)
+    assert "Too many failed attempts" in page
+    assert client.get("/companies").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "http:/evil.example",
+        "/%0d%0aSet-Cookie:x=1",
+    ],
+)
+def test_next_accepts_only_local_paths(client, people, target):
+    response = client.post(
+        f"/login?next={target}",
+        data={
+            "csrf_token": client.csrf_token(),
+            "email": people.jan.email,
+            "password": factories.PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    location = urlsplit(response.location)
+    assert location.netloc in ("", "localhost")
+    assert location.path == "/companies"
+
+
+def test_next_returns_to_a_local_page(client, people):
+    response = client.post(
+        "/login?next=/c/alfa-trade/logins",
+        data={
+            "csrf_token": client.csrf_token(),
+            "email": people.jan.email,
+            "password": factories.PASSWORD,
+        },
+    )
+    assert response.location.endswith("/c/alfa-trade/logins")
+
+
+def test_the_session_is_replaced_at_login(client, people):
+    client.get("/login")
+    before = cookie(client)
+    client.login(people.jan.email)
+    after = cookie(client)
+    assert before and after and before != after
+
+
+def test_a_copied_cookie_stops_working_after_logout(client, other_client, people):
+    client.login(people.jan.email)
+    stolen = cookie(client)
+    other_client.set_cookie("portal_session", stolen)
+    assert other_client.get("/companies").status_code == 200
+    client.post_form("/logout")
+    response = other_client.get("/companies")
+    assert response.status_code == 302 and urlsplit(response.location).path == "/login"
+
+
+def test_logout_needs_post_with_a_token(client, people):
+    client.login(people.jan.email)
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 400
+    assert client.get("/companies").status_code == 200
+
+
+def test_a_post_without_csrf_token_is_refused_with_400(client, people):
+    response = client.post(
+        "/login", data={"email": people.jan.email, "password": factories.PASSWORD}
+    )
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+
+
+def test_disabling_an_account_logs_out_its_live_session(client, people, session):
+    client.login(people.anna.email)
+    assert client.get("/companies").status_code == 200
+    set_account_status(
+        session, actor=people.admin, account=people.anna, status=AccountStatus.DISABLED
+    )
+    session.commit()
+    response = client.get("/companies")
+    assert response.status_code == 302 and urlsplit(response.location).path == "/login"
+
+
+def test_an_idle_session_expires(client, people):
+    start = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        client.login(people.jan.email)
+        clock.shift(dt.timedelta(minutes=20))
+        assert client.get("/companies").status_code == 200
+        clock.shift(dt.timedelta(minutes=31))
+        assert client.get("/companies").status_code == 302
+
+
+def test_login_and_logout_are_audited(client, people, session):
+    client.login(people.jan.email)
+    client.post_form("/logout")
+    session.expire_all()
+    actions = session.scalars(
+        select(AuditEvent.action)
+        .where(AuditEvent.actor_id == people.jan.id)
+        .order_by(AuditEvent.id)
+    ).all()
+    assert actions[-2:] == ["login.success", "logout"]
+
+
+def reset_link(session, email: str) -> str:
+    session.expire_all()
+    message = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.recipient == email)
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    assert message is not None
+    return re.search(r"https://\S+", message.body_text).group(0)
+
+
+def test_a_reset_request_answers_the_same_for_known_and_unknown_addresses(client, people, session):
+    known = client.post_form("/forgot-password", {"email": people.jan.email}, follow_redirects=True)
+    unknown = client.post_form(
+        "/forgot-password", {"email": "nobody@example.com"}, follow_redirects=True
+    )
+    strip = lambda r: re.sub(r'value="[^"]+"', "", r.get_data(as_text=True))  # noqa: E731
+    assert known.status_code == unknown.status_code == 200
+    assert strip(known) == strip(unknown)
+    session.expire_all()
+    assert session.scalars(select(OutboxMessage.recipient)).all() == [people.jan.email]
+
+
+def test_a_reset_link_uses_the_public_url_not_the_host_header(client, people, session):
+    evil = "http://attacker.example"
+    page = client.get("/forgot-password", base_url=evil).get_data(as_text=True)
+    token = client.TOKEN.search(page).group(1)
+    client.post(
+        "/forgot-password", base_url=evil, data={"csrf_token": token, "email": people.jan.email}
+    )
+    link = reset_link(session, people.jan.email)
+    assert link.startswith("https://portal.example.test/reset-password/")
+
+
+def test_a_reset_link_sets_the_password_once_and_ends_sessions(
+    client, other_client, people, session
+):
+    other_client.login(people.jan.email)
+    client.post_form("/forgot-password", {"email": people.jan.email})
+    path = urlsplit(reset_link(session, people.jan.email)).path
+    form = client.get(path)
+    assert form.status_code == 200 and "Set your password" in form.get_data(as_text=True)
+    done = client.post_form(
+        path, {"password": "granite willow beacon 58", "confirm": "granite willow beacon 58"}
+    )
+    assert urlsplit(done.location).path == "/login"
+    assert client.get(path).status_code == 410
+    assert other_client.get("/companies").status_code == 302
+    assert client.login(people.jan.email, "granite willow beacon 58").status_code == 302
+
+
+def test_a_weak_password_on_the_reset_page_is_refused_next_to_the_field(client, people, session):
+    client.post_form("/forgot-password", {"email": people.jan.email})
+    path = urlsplit(reset_link(session, people.jan.email)).path
+    page = client.post_form(path, {"password": "password1234", "confirm": "password1234"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'id="password-error"' in text and "too common" in text
+    assert client.get(path).status_code == 200  # the link is not spent
+
+
+def test_an_unknown_link_is_gone(client):
+    assert client.get("/reset-password/not-a-real-token").status_code == 410
+    assert client.get("/activate/not-a-real-token").status_code == 410
+    assert client.get("/invitations/not-a-real-token").status_code == 410

@@ -1,0 +1,222 @@
+"""Company logins through the pages: an owner invites by e-mail, the invitee accepts through
+the link (with a new or an existing login), roles change, access is revoked; only owners
+manage, and posted fields beyond the form's are ignored."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from models.identity import CustomerRole, Membership, find_account
+from models.memberships import Invitation
+from models.outbox import OutboxMessage
+from tests import factories
+
+
+def invitation_path(session, email: str) -> str:
+    session.expire_all()
+    message = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email)).one()
+    link = re.search(r"https://portal\.example\.test(/invitations/\S+)", message.body_text)
+    assert link, message.body_text
+    return link.group(1)
+
+
+def role_of(session, account, company):
+    session.expire_all()
+    return session.scalar(
+        select(Membership.role).where(
+            Membership.account_id == account.id, Membership.company_id == company.id
+        )
+    )
+
+
+def test_an_owner_invites_and_a_newcomer_joins_through_the_link(
+    client, other_client, people, session
+):
+    client.login(people.jan.email)
+    sent = client.post_form(
+        f"/c/{people.alfa.slug}/logins", {"email": "Accountant@Example.com", "role": "accountant"}
+    )
+    assert sent.status_code == 302
+    assert "Invitation sent to accountant@example.com" in client.get(sent.location).get_data(
+        as_text=True
+    )
+
+    path = invitation_path(session, "accountant@example.com")
+    page = other_client.get(path).get_data(as_text=True)
+    assert "Alfa Trade s.r.o." in page and "Accountant" in page
+    joined = other_client.post_form(
+        path,
+        {
+            "full_name": "Petra Účtovná",
+            "password": "orbit saffron kettle 14",
+            "confirm": "orbit saffron kettle 14",
+        },
+    )
+    assert urlsplit(joined.location).path == f"/c/{people.alfa.slug}/"
+    assert other_client.get(joined.location).status_code == 200  # signed in already
+    newcomer = find_account(session, "accountant@example.com")
+    assert role_of(session, newcomer, people.alfa) == CustomerRole.ACCOUNTANT
+    assert other_client.get(path).status_code == 410  # spent
+
+
+def test_an_existing_login_signs_in_to_accept(client, other_client, people, session):
+    client.login(people.jan.email)
+    client.post_form(
+        f"/c/{people.beta.slug}/logins", {"email": people.anna.email, "role": "viewer"}
+    )
+    path = invitation_path(session, people.anna.email)
+    page = other_client.get(path).get_data(as_text=True)
+    assert "Sign in to accept" in page and "full_name" not in page
+    other_client.post(
+        f"/login?next={path}",
+        data={
+            "csrf_token": other_client.csrf_token(),
+            "email": people.anna.email,
+            "password": factories.PASSWORD,
+        },
+    )
+    accepted = other_client.post_form(path)
+    assert urlsplit(accepted.location).path == f"/c/{people.beta.slug}/"
+    assert role_of(session, people.anna, people.beta) == CustomerRole.VIEWER
+
+
+def test_an_invitation_cannot_be_accepted_by_another_signed_in_login(
+    client, other_client, people, session
+):
+    client.login(people.jan.email)
+    client.post_form(
+        f"/c/{people.beta.slug}/logins", {"email": people.anna.email, "role": "viewer"}
+    )
+    path = invitation_path(session, people.anna.email)
+    other_client.login(people.eva.email)
+    page = other_client.get(path).get_data(as_text=True)
+    assert "Sign out and sign in with that address" in page
+    other_client.post_form(path)
+    assert role_of(session, people.eva, people.beta) == CustomerRole.ACCOUNTANT
+    assert role_of(session, people.anna, people.beta) is None
+
+
+def test_a_bad_address_is_refused_next_to_the_field_and_nothing_is_sent(client, people, session):
+    client.login(people.jan.email)
+    page = client.post_form(
+        f"/c/{people.alfa.slug}/logins", {"email": "not-an-address", "role": "viewer"}
+    )
+    assert page.status_code == 422
+    assert 'id="email-error"' in page.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalars(select(Invitation)).all() == []
+    assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_an_unknown_role_is_refused(client, people, session):
+    client.login(people.jan.email)
+    page = client.post_form(
+        f"/c/{people.alfa.slug}/logins", {"email": "x@example.com", "role": "administrator"}
+    )
+    assert page.status_code == 422
+    assert 'id="role-error"' in page.get_data(as_text=True)
+
+
+def test_inviting_a_member_again_is_refused_with_a_message(client, people):
+    client.login(people.jan.email)
+    page = client.post_form(
+        f"/c/{people.alfa.slug}/logins", {"email": people.anna.email, "role": "viewer"}
+    )
+    assert page.status_code == 422
+    assert "already has access" in page.get_data(as_text=True)
+
+
+def test_extra_posted_fields_are_ignored(client, people, session):
+    """A hand-made form cannot pick another company or set the invitation's state."""
+    client.login(people.jan.email)
+    client.post_form(
+        f"/c/{people.alfa.slug}/logins",
+        {
+            "email": "x@example.com",
+            "role": "viewer",
+            "company_id": str(people.beta.id),
+            "accepted_at": "2026-01-01",
+            "invited_by_id": str(people.anna.id),
+        },
+    )
+    session.expire_all()
+    invitation = session.scalars(select(Invitation)).one()
+    assert invitation.company_id == people.alfa.id
+    assert invitation.accepted_at is None
+    assert invitation.invited_by_id == people.jan.id
+
+
+def test_only_owners_manage_logins_but_members_see_who_has_access(client, people, session):
+    client.login(people.anna.email)  # manager of Alfa
+    page = client.get(f"/c/{people.alfa.slug}/logins").get_data(as_text=True)
+    assert people.jan.email in page and "Invite someone" not in page
+    assert (
+        client.post_form(
+            f"/c/{people.alfa.slug}/logins", {"email": "x@example.com", "role": "viewer"}
+        ).status_code
+        == 403
+    )
+    jan_in_alfa = session.scalar(
+        select(Membership.id).where(
+            Membership.account_id == people.jan.id, Membership.company_id == people.alfa.id
+        )
+    )
+    assert client.post_form(f"/c/{people.alfa.slug}/logins/{jan_in_alfa}/revoke").status_code == 403
+    assert role_of(session, people.jan, people.alfa) == CustomerRole.OWNER
+
+
+def test_an_owner_changes_a_role_and_revokes_access(client, people, session):
+    client.login(people.jan.email)
+    anna_in_alfa = session.scalar(
+        select(Membership.id).where(
+            Membership.account_id == people.anna.id, Membership.company_id == people.alfa.id
+        )
+    )
+    client.post_form(f"/c/{people.alfa.slug}/logins/{anna_in_alfa}/role", {"role": "viewer"})
+    assert role_of(session, people.anna, people.alfa) == CustomerRole.VIEWER
+    done = client.post_form(
+        f"/c/{people.alfa.slug}/logins/{anna_in_alfa}/revoke", follow_redirects=True
+    )
+    assert "no longer has access" in done.get_data(as_text=True)
+    assert role_of(session, people.anna, people.alfa) is None
+
+
+def test_the_last_owner_is_protected_with_a_clear_message(client, people, session):
+    client.login(people.jan.email)
+    jan_in_gamma = session.scalar(
+        select(Membership.id).where(
+            Membership.account_id == people.jan.id, Membership.company_id == people.gamma.id
+        )
+    )
+    page = client.post_form(
+        f"/c/{people.gamma.slug}/logins/{jan_in_gamma}/role",
+        {"role": "viewer"},
+        follow_redirects=True,
+    )
+    assert "must keep at least one owner" in page.get_data(as_text=True)
+    assert role_of(session, people.jan, people.gamma) == CustomerRole.OWNER
+
+
+def test_a_membership_of_another_company_cannot_be_reached_through_this_one(
+    client, people, session
+):
+    """Jan owns Alfa and Beta; Eva's Beta membership is not reachable under /c/alfa-trade/."""
+    client.login(people.jan.email)
+    eva_in_beta = session.scalar(
+        select(Membership.id).where(Membership.account_id == people.eva.id)
+    )
+    response = client.post_form(f"/c/{people.alfa.slug}/logins/{eva_in_beta}/revoke")
+    assert response.status_code == 404
+    assert role_of(session, people.eva, people.beta) == CustomerRole.ACCOUNTANT
+
+
+def test_an_owner_withdraws_an_invitation(client, other_client, people, session):
+    client.login(people.jan.email)
+    client.post_form(f"/c/{people.alfa.slug}/logins", {"email": "x@example.com", "role": "viewer"})
+    path = invitation_path(session, "x@example.com")
+    invitation_id = session.scalar(select(Invitation.id))
+    client.post_form(f"/c/{people.alfa.slug}/logins/invitations/{invitation_id}/revoke")
+    assert other_client.get(path).status_code == 410
