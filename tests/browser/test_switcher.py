@@ -1,0 +1,91 @@
+"""The company switcher in a real browser: signing in, the company cards and their badges,
+switching company from the header, signing out, and a company the login cannot see."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from models.demo import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+JAN = "jan.novak@example.com"
+ANNA = "anna.kralova@example.com"
+ALFA, BETA, GAMMA = "Alfa Trade s.r.o.", "Beta Services s.r.o.", "Gamma Household"
+
+
+def sign_in(page: Page, live_server: str, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{live_server}/companies")
+
+
+def test_jan_sees_his_three_companies_switches_to_beta_and_signs_out(
+    page: Page, live_server: str, tmp_path: Path
+) -> None:
+    sign_in(page, live_server, JAN)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your companies")
+
+    cards = page.locator("li.company-card")
+    expect(cards).to_have_count(3)
+    expect(cards.get_by_role("heading", level=2)).to_have_text([ALFA, BETA, GAMMA])
+
+    beta = cards.filter(has=page.get_by_role("heading", name=BETA, exact=True))
+    badges = beta.get_by_role("list", name="Needs attention").get_by_role("listitem")
+    expect(badges).to_have_count(1)
+    expect(badges).to_contain_text("Pending invitations")
+    expect(badges.locator(".badge")).to_have_text("1")
+    expect(badges.get_by_role("link")).to_have_attribute("href", "/c/beta-services/logins")
+    expect(beta.get_by_text("Nothing needs your attention.")).to_have_count(0)
+
+    alfa = cards.filter(has=page.get_by_role("heading", name=ALFA, exact=True))
+    expect(alfa.get_by_text("Nothing needs your attention.")).to_be_visible()
+    expect(alfa.get_by_role("list", name="Needs attention")).to_have_count(0)
+
+    screenshot = tmp_path / "companies.png"
+    page.screenshot(path=screenshot, full_page=True)
+    assert screenshot.stat().st_size > 0, "the screenshot of the companies page is empty"
+
+    # The header switcher: closed until its summary is clicked, then it lists every company.
+    switcher = page.locator("details.switcher")
+    menu = switcher.get_by_role("navigation", name="Your companies")
+    expect(menu).to_be_hidden()
+    switcher.locator("summary").click()
+    expect(switcher).to_have_attribute("open", "")
+    expect(menu).to_be_visible()
+    expect(menu.locator("li:not(.all) .name")).to_have_text([ALFA, BETA, GAMMA])
+    expect(menu.get_by_role("link", name="All companies")).to_be_visible()
+
+    menu.get_by_role("link", name=BETA).click()
+    expect(page).to_have_url(f"{live_server}/c/beta-services/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(BETA)
+    expect(switcher.locator(".switcher-current")).to_have_text(BETA)
+    expect(switcher.locator("a[aria-current=page]")).to_contain_text(BETA)
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(f"{live_server}/login")
+    expect(page.get_by_role("status")).to_have_text("You have been signed out.")
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+
+    # The session is really gone: the company page sends the browser back to the login.
+    page.goto("/c/beta-services/")
+    expect(page).to_have_url(re.compile(rf"^{re.escape(live_server)}/login(\?.*)?$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+
+
+def test_anna_sees_only_alfa(page: Page, live_server: str) -> None:
+    sign_in(page, live_server, ANNA)
+
+    cards = page.locator("li.company-card")
+    expect(cards).to_have_count(1)
+    expect(cards.get_by_role("heading", level=2)).to_have_text([ALFA])
+
+    response = page.goto("/c/beta-services/")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
