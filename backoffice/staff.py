@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField
@@ -162,7 +162,8 @@ def new_team() -> Response:
     form = TeamForm()
     if form.validate_on_submit():
         name = form.name.data.strip()
-        if db.session.scalar(select(Team.id).where(Team.name == name)) is not None:
+        taken = select(Team.id).where(func.lower(Team.name) == name.lower())
+        if db.session.scalar(taken) is not None:
             flash(_("A team with this name already exists."), "error")
         else:
             team = Team(name=name)

@@ -35,7 +35,10 @@ class Page(Generic[T]):
 def requested_page() -> int:
     """The ?page= number, 1 for anything that is not a positive whole number."""
     value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 10**6 else 1
+    # isdigit() also admits "²", which int() refuses; ASCII decimals only.
+    if value.isascii() and value.isdecimal() and 0 < int(value) < 10**6:
+        return int(value)
+    return 1
 
 
 def paginate(session: Session, stmt: Select[tuple[T]], *, number: int, size: int) -> Page[T]:
