@@ -7,6 +7,7 @@ import itertools
 from dataclasses import dataclass
 from functools import cache
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.identity import (
@@ -14,12 +15,14 @@ from models.identity import (
     Company,
     CustomerGroup,
     CustomerRole,
+    Membership,
     StaffRole,
     Team,
     create_account,
     create_company,
     grant_membership,
 )
+from models.memberships import Invitation, invite
 from models.passwords import hash_password
 
 PASSWORD = "correct horse battery staple"
@@ -68,6 +71,28 @@ def member(
     session: Session, who: Account, where: Company, role: CustomerRole = CustomerRole.OWNER
 ) -> None:
     grant_membership(session, account=who, company=where, role=role)
+
+
+def membership(session: Session, who: Account, where: Company) -> Membership | None:
+    """`who`'s membership in `where`, as the database has it now."""
+    return session.scalars(
+        select(Membership).where(Membership.account_id == who.id, Membership.company_id == where.id)
+    ).one_or_none()
+
+
+def invitation(
+    session: Session,
+    where: Company,
+    email: str = "new@example.com",
+    role: CustomerRole = CustomerRole.VIEWER,
+) -> Invitation:
+    """An open invitation to `where`, sent by one of its owners."""
+    owner = session.scalars(
+        select(Account)
+        .join(Membership, Membership.account_id == Account.id)
+        .where(Membership.company_id == where.id, Membership.role == CustomerRole.OWNER)
+    ).first()
+    return invite(session, actor=owner, company=where, email=email, role=role)[0]
 
 
 @dataclass

@@ -159,11 +159,7 @@ def test_inviting_someone_who_already_has_access_is_refused(session, people):
 
 
 def test_the_last_owner_cannot_be_demoted_or_removed(session, people):
-    jan_in_gamma = session.scalars(
-        select(Membership).where(
-            Membership.account_id == people.jan.id, Membership.company_id == people.gamma.id
-        )
-    ).one()
+    jan_in_gamma = factories.membership(session, people.jan, people.gamma)
     with pytest.raises(DomainError) as refused:
         change_role(session, actor=people.jan, membership=jan_in_gamma, role=CustomerRole.VIEWER)
     assert refused.value.field == "role"
@@ -173,16 +169,8 @@ def test_the_last_owner_cannot_be_demoted_or_removed(session, people):
 
 
 def test_an_owner_can_step_down_once_there_is_another_owner(session, people):
-    anna_in_alfa = session.scalars(
-        select(Membership).where(
-            Membership.account_id == people.anna.id, Membership.company_id == people.alfa.id
-        )
-    ).one()
-    jan_in_alfa = session.scalars(
-        select(Membership).where(
-            Membership.account_id == people.jan.id, Membership.company_id == people.alfa.id
-        )
-    ).one()
+    anna_in_alfa = factories.membership(session, people.anna, people.alfa)
+    jan_in_alfa = factories.membership(session, people.jan, people.alfa)
     change_role(session, actor=people.jan, membership=anna_in_alfa, role=CustomerRole.OWNER)
     change_role(session, actor=people.jan, membership=jan_in_alfa, role=CustomerRole.MANAGER)
     assert memberships_of(session, people.jan)[people.alfa.slug] == CustomerRole.MANAGER
@@ -190,11 +178,7 @@ def test_an_owner_can_step_down_once_there_is_another_owner(session, people):
 
 def test_removing_a_login_keeps_the_company_and_its_history(session, people):
     """DESKTOMY: logins come and go; the company's history is never lost."""
-    anna_in_alfa = session.scalars(
-        select(Membership).where(
-            Membership.account_id == people.anna.id, Membership.company_id == people.alfa.id
-        )
-    ).one()
+    anna_in_alfa = factories.membership(session, people.anna, people.alfa)
     events_before = session.scalar(
         select(func.count(AuditEvent.id)).where(AuditEvent.company_id == people.alfa.id)
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 
-from models.identity import CustomerRole, Membership
+from models.identity import CustomerRole
 from models.memberships import invite
 from tests import factories
 
@@ -39,13 +39,7 @@ def test_the_switcher_stands_on_every_company_page_and_marks_the_current_one(cli
 
 
 def test_a_company_with_pending_invitations_shows_the_badge_to_its_owner(client, people, session):
-    invite(
-        session,
-        actor=people.jan,
-        company=people.beta,
-        email="new@example.com",
-        role=CustomerRole.VIEWER,
-    )
+    factories.invitation(session, people.beta)
     session.commit()
     client.login(people.jan.email)
     page = client.get("/companies").get_data(as_text=True)
@@ -57,13 +51,7 @@ def test_a_company_with_pending_invitations_shows_the_badge_to_its_owner(client,
 
 
 def test_a_badge_is_shown_only_to_roles_with_its_permission(client, people, session):
-    invite(
-        session,
-        actor=people.jan,
-        company=people.beta,
-        email="new@example.com",
-        role=CustomerRole.VIEWER,
-    )
+    factories.invitation(session, people.beta)
     session.commit()
     client.login(people.eva.email)  # Beta's accountant does not manage logins
     assert "Pending invitations" not in client.get("/companies").get_data(as_text=True)
@@ -111,9 +99,7 @@ def test_the_company_list_query_count_does_not_grow_with_companies(client, peopl
 def test_revoking_access_takes_effect_on_the_very_next_request(client, people, session):
     client.login(people.anna.email)
     assert client.get(f"/c/{people.alfa.slug}/").status_code == 200
-    membership = session.scalars(
-        select(Membership).where(Membership.account_id == people.anna.id)
-    ).one()
+    membership = factories.membership(session, people.anna, people.alfa)
     session.delete(membership)
     session.commit()
     assert client.get(f"/c/{people.alfa.slug}/").status_code == 404

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from models.identity import CustomerRole, Membership, find_account
+from models.identity import CustomerRole, find_account
 from models.memberships import Invitation
 from models.outbox import OutboxMessage
 from tests import factories
@@ -25,11 +25,8 @@ def invitation_path(session, email: str) -> str:
 
 def role_of(session, account, company):
     session.expire_all()
-    return session.scalar(
-        select(Membership.role).where(
-            Membership.account_id == account.id, Membership.company_id == company.id
-        )
-    )
+    found = factories.membership(session, account, company)
+    return found.role if found else None
 
 
 def test_an_owner_invites_and_a_newcomer_joins_through_the_link(
@@ -159,22 +156,14 @@ def test_only_owners_manage_logins_but_members_see_who_has_access(client, people
         ).status_code
         == 403
     )
-    jan_in_alfa = session.scalar(
-        select(Membership.id).where(
-            Membership.account_id == people.jan.id, Membership.company_id == people.alfa.id
-        )
-    )
+    jan_in_alfa = factories.membership(session, people.jan, people.alfa).id
     assert client.post_form(f"/c/{people.alfa.slug}/logins/{jan_in_alfa}/revoke").status_code == 403
     assert role_of(session, people.jan, people.alfa) == CustomerRole.OWNER
 
 
 def test_an_owner_changes_a_role_and_revokes_access(client, people, session):
     client.login(people.jan.email)
-    anna_in_alfa = session.scalar(
-        select(Membership.id).where(
-            Membership.account_id == people.anna.id, Membership.company_id == people.alfa.id
-        )
-    )
+    anna_in_alfa = factories.membership(session, people.anna, people.alfa).id
     client.post_form(f"/c/{people.alfa.slug}/logins/{anna_in_alfa}/role", {"role": "viewer"})
     assert role_of(session, people.anna, people.alfa) == CustomerRole.VIEWER
     done = client.post_form(
@@ -186,11 +175,7 @@ def test_an_owner_changes_a_role_and_revokes_access(client, people, session):
 
 def test_the_last_owner_is_protected_with_a_clear_message(client, people, session):
     client.login(people.jan.email)
-    jan_in_gamma = session.scalar(
-        select(Membership.id).where(
-            Membership.account_id == people.jan.id, Membership.company_id == people.gamma.id
-        )
-    )
+    jan_in_gamma = factories.membership(session, people.jan, people.gamma).id
     page = client.post_form(
         f"/c/{people.gamma.slug}/logins/{jan_in_gamma}/role",
         {"role": "viewer"},
@@ -205,9 +190,7 @@ def test_a_membership_of_another_company_cannot_be_reached_through_this_one(
 ):
     """Jan owns Alfa and Beta; Eva's Beta membership is not reachable under /c/alfa-trade/."""
     client.login(people.jan.email)
-    eva_in_beta = session.scalar(
-        select(Membership.id).where(Membership.account_id == people.eva.id)
-    )
+    eva_in_beta = factories.membership(session, people.eva, people.beta).id
     response = client.post_form(f"/c/{people.alfa.slug}/logins/{eva_in_beta}/revoke")
     assert response.status_code == 404
     assert role_of(session, people.eva, people.beta) == CustomerRole.ACCOUNTANT
