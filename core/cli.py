@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from core.database import db_cli
 from core.extensions import db
 from core.mail import deliver_pending, external_url, send_mail
-from models.demo import PASSWORD, load_demo
+from models.demo import PASSWORD, DemoRefused, load_demo
 from models.errors import DomainError
 from models.identity import StaffRole, create_account
 from models.signin import TokenPurpose, issue_token
@@ -27,7 +27,12 @@ def init_app(app: Flask) -> None:
 @click.command("demo")
 def demo() -> None:
     """Load the demo companies and people (does nothing if they are there)."""
-    if load_demo(db.session):
+    try:
+        loaded = load_demo(db.session)
+    except DemoRefused:
+        click.echo("Not loading demo data: this database already has other accounts.")
+        return
+    if loaded:
         db.session.commit()
         click.echo(f"Demo data loaded. Sign in as jan.novak@example.com / {PASSWORD}")
     else:

@@ -11,6 +11,7 @@ from flask import Flask, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from core.security import deny
 from models.identity import CustomerRole, StaffRole
 
 # What a login may do inside one company (portal).
@@ -142,8 +143,6 @@ def requires(permission: str) -> Callable[[F], F]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             if not can(permission):
-                from core.security import deny
-
                 deny(403, permission=permission)
             return view(*args, **kwargs)
 

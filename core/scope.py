@@ -14,6 +14,7 @@ from sqlalchemy.orm import contains_eager
 
 from core.extensions import db, login_manager
 from core.permissions import CUSTOMER_PERMISSIONS, can
+from core.security import deny
 from models.identity import Company, CustomerGroup, Membership, team_members
 
 T = TypeVar("T")
@@ -55,8 +56,6 @@ def enter_company(slug: str) -> Scope:
         .where(Company.slug == slug, Membership.account_id == current_user.id)
     )
     if membership is None:
-        from core.security import deny
-
         deny(404, company=slug[:80])
     scope = Scope(
         company=membership.company,
@@ -92,8 +91,8 @@ def visible_companies() -> Select[tuple[Company]]:
 
 
 def staff_company(company_id: int) -> Company:
-    """One company the staff member may see, else 404."""
+    """One company the staff member may see, else 404 (audited, like a customer's)."""
     company = db.session.scalar(visible_companies().where(Company.id == company_id))
     if company is None:
-        abort(404)
+        deny(404, requested_company_id=company_id)
     return company

@@ -3,7 +3,7 @@ again on a database that has it changes nothing."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.identity import (
@@ -50,10 +50,18 @@ COMPANIES = [
 ]
 
 
+class DemoRefused(Exception):
+    """The database holds accounts that are not the demo's: demo data goes only into an
+    empty database, so that `make run` pointed at a real one never adds known passwords."""
+
+
 def load_demo(session: Session) -> bool:
-    """Creates the demo people and companies; returns False when they are already there."""
+    """Creates the demo people and companies; returns False when they are already there and
+    raises DemoRefused when the database holds other accounts."""
     if find_account(session, "jan.novak@example.com") is not None:
         return False
+    if session.scalar(select(func.count(Account.id))):
+        raise DemoRefused
     care = Team(name="Customer care")
     billing = Team(name="Billing")
     session.add_all([care, billing])

@@ -340,7 +340,7 @@ def set_account_status(
     session: Session, *, actor: Account | None, account: Account, status: AccountStatus
 ) -> None:
     """Activates, locks or disables a login; anything but active ends its sessions at once."""
-    from models.signin import end_all_sessions
+    from models.signin import end_all_sessions  # signin builds on identity: import late
 
     if account.status == status:
         return

@@ -23,7 +23,6 @@ from models import audit
 from models.errors import DomainError
 from models.passwords import MAX_LENGTH
 from models.signin import change_password, end_all_sessions, live_sessions
-from portal.auth import EmptyForm
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
@@ -65,7 +64,6 @@ def _page(
         password_form=password or PasswordForm(formdata=None),
         sessions=live_sessions(db.session, account),
         this_session=current_login_session(),
-        empty_form=EmptyForm(),
     )
     return page, status
 
@@ -117,19 +115,18 @@ def password() -> Response | tuple[str, int]:
 
 @blueprint.route("/sessions/end-others", methods=["POST"])
 def end_other_sessions() -> Response:
-    if EmptyForm().validate_on_submit():
-        account = current_user._get_current_object()
-        ended = end_all_sessions(
-            db.session, account, reason="signed_out_elsewhere", keep=current_login_session()
-        )
-        audit.record(db.session, "sessions.ended", actor=account, target=account, count=ended)
-        db.session.commit()
-        flash(
-            ngettext(
-                "Signed out of %(num)d other browser.",
-                "Signed out of %(num)d other browsers.",
-                ended,
-            ),
-            "success",
-        )
+    account = current_user._get_current_object()
+    ended = end_all_sessions(
+        db.session, account, reason="signed_out_elsewhere", keep=current_login_session()
+    )
+    audit.record(db.session, "sessions.ended", actor=account, target=account, count=ended)
+    db.session.commit()
+    flash(
+        ngettext(
+            "Signed out of %(num)d other browser.",
+            "Signed out of %(num)d other browsers.",
+            ended,
+        ),
+        "success",
+    )
     return redirect(url_for("account.index"))

@@ -32,7 +32,6 @@ from models.memberships import (
     revoke_invitation,
     revoke_membership,
 )
-from portal.auth import EmptyForm
 from portal.company import blueprint
 
 
@@ -74,7 +73,6 @@ def _page(invite_form: InviteForm | None = None, status: int = 200) -> tuple[str
         invitations=open_invitations(db.session, scope.company) if manage else [],
         invite_form=invite_form or InviteForm(formdata=None),
         role_choices=role_choices(),
-        empty_form=EmptyForm(),
         manage=manage,
         role_descriptions=ROLE_DESCRIPTIONS,
     )
@@ -156,21 +154,20 @@ def change_login_role(membership_id: int) -> Response:
 @requires("company.logins.manage")
 def revoke_login(membership_id: int) -> Response:
     membership = current_scope().get(Membership, id=membership_id)
-    if EmptyForm().validate_on_submit():
-        name = membership.account.full_name
-        try:
-            revoke_membership(
-                db.session, actor=current_user._get_current_object(), membership=membership
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash(domain_message(error), "error")
-        else:
-            db.session.commit()
-            flash(
-                _("%(name)s no longer has access. The company's data is unchanged.", name=name),
-                "success",
-            )
+    name = membership.account.full_name
+    try:
+        revoke_membership(
+            db.session, actor=current_user._get_current_object(), membership=membership
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(domain_message(error), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("%(name)s no longer has access. The company's data is unchanged.", name=name),
+            "success",
+        )
     return redirect(url_for("company.logins"))
 
 
@@ -178,19 +175,16 @@ def revoke_login(membership_id: int) -> Response:
 @requires("company.logins.manage")
 def withdraw_invitation(invitation_id: int) -> Response:
     invitation = current_scope().get(Invitation, id=invitation_id)
-    if EmptyForm().validate_on_submit():
-        try:
-            revoke_invitation(
-                db.session, actor=current_user._get_current_object(), invitation=invitation
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash(domain_message(error), "error")
-        else:
-            db.session.commit()
-            flash(
-                _("The invitation for %(email)s was withdrawn.", email=invitation.email), "success"
-            )
+    try:
+        revoke_invitation(
+            db.session, actor=current_user._get_current_object(), invitation=invitation
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(domain_message(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The invitation for %(email)s was withdrawn.", email=invitation.email), "success")
     return redirect(url_for("company.logins"))
 
 
