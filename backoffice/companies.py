@@ -4,15 +4,21 @@ and open a company's detail with the logins that can access it."""
 from __future__ import annotations
 
 from flask import current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from backoffice import blueprint
 from core.extensions import db
+from core.navigation import menu_item
 from core.pagination import paginate, requested_page
 from core.scope import staff_company, visible_companies
 from models.identity import Account, Company, Membership
 from models.memberships import open_invitations
+
+menu_item(
+    "backoffice", "backoffice.companies", _l("Companies"), permission="backoffice.access", order=0
+)
 
 
 def _search(query: str):  # type: ignore[no-untyped-def]
@@ -48,7 +54,7 @@ def companies() -> str:
 
 
 @blueprint.route("/companies/<int:company_id>")
-def company(company_id: int) -> str:
+def companies_detail(company_id: int) -> str:
     found = staff_company(company_id)
     members = list(
         db.session.scalars(

@@ -19,11 +19,16 @@ from backoffice import blueprint
 from core.extensions import db
 from core.forms import options, show_domain_error
 from core.mail import external_url, send_mail
+from core.navigation import menu_item
 from core.permissions import ROLE_LABELS, requires
 from models import audit
 from models.errors import DomainError
 from models.identity import Account, StaffRole, Team, create_account, staff_teams, update_staff
 from models.signin import TokenPurpose, issue_token
+
+menu_item(
+    "backoffice", "backoffice.staff", _l("Staff and teams"), permission="staff.manage", order=90
+)
 
 
 class CheckboxesField(SelectMultipleField):
@@ -75,7 +80,7 @@ def staff() -> str:
 
 @blueprint.route("/staff/new", methods=["GET", "POST"])
 @requires("staff.manage")
-def new_staff() -> str | Response | tuple[str, int]:
+def staff_new() -> str | Response | tuple[str, int]:
     form = NewStaffForm()
     if form.validate_on_submit():
         actor = current_user._get_current_object()
@@ -117,7 +122,7 @@ def new_staff() -> str | Response | tuple[str, int]:
 
 @blueprint.route("/staff/<int:account_id>", methods=["GET", "POST"])
 @requires("staff.manage")
-def edit_staff(account_id: int) -> str | Response | tuple[str, int]:
+def staff_edit(account_id: int) -> str | Response | tuple[str, int]:
     member = db.session.scalar(
         select(Account).where(Account.id == account_id, Account.staff_role.is_not(None))
     )
@@ -158,7 +163,7 @@ def edit_staff(account_id: int) -> str | Response | tuple[str, int]:
 
 @blueprint.route("/teams", methods=["POST"])
 @requires("staff.manage")
-def new_team() -> Response:
+def staff_team_new() -> Response:
     form = TeamForm()
     if form.validate_on_submit():
         name = form.name.data.strip()

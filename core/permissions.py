@@ -11,6 +11,7 @@ from flask import Flask, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from core.navigation import menu
 from core.security import deny
 from models.identity import CustomerRole, StaffRole
 
@@ -152,4 +153,4 @@ def requires(permission: str) -> Callable[[F], F]:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(can=can, role_label=ROLE_LABELS.get)
+    app.jinja_env.globals.update(can=can, role_label=ROLE_LABELS.get, menu=menu)

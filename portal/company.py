@@ -6,13 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import MethodNotAllowed
 
 from core.errors import render_error
+from core.navigation import menu_item
 from core.permissions import requires
 from core.scope import current_scope, enter_company
 
 blueprint = Blueprint("company", __name__, url_prefix="/c/<company>")
+menu_item("company", "company.overview", _l("Overview"), permission="company.view", order=0)
 
 
 @blueprint.url_value_preprocessor

@@ -19,6 +19,7 @@ from core.extensions import db
 from core.forms import options, show_domain_error
 from core.i18n import domain_message
 from core.mail import external_url, send_mail
+from core.navigation import menu_item
 from core.permissions import ROLE_DESCRIPTIONS, ROLE_LABELS, can, requires
 from core.scope import current_scope
 from models.db import utcnow
@@ -33,6 +34,8 @@ from models.memberships import (
     revoke_membership,
 )
 from portal.company import blueprint
+
+menu_item("company", "company.logins", _l("Logins"), permission="company.view", order=90)
 
 
 def role_choices() -> list[tuple[str, str]]:

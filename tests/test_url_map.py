@@ -92,9 +92,9 @@ def test_a_denied_company_is_audited(client, people, session):
 BACKOFFICE_PERMISSION = {
     # endpoint prefix -> the staff role that lacks what the page needs
     "backoffice.staff": StaffRole.CLERK,
-    "backoffice.new_staff": StaffRole.CLERK,
-    "backoffice.edit_staff": StaffRole.CALL_CENTER,
-    "backoffice.new_team": StaffRole.AUDITOR,
+    "backoffice.staff_new": StaffRole.CLERK,
+    "backoffice.staff_edit": StaffRole.CALL_CENTER,
+    "backoffice.staff_team_new": StaffRole.AUDITOR,
 }
 
 

@@ -1,7 +1,11 @@
 """The demo data, built through the same operations people trigger. Idempotent: running it
-again on a database that has it changes nothing."""
+again on a database that has it changes nothing. This module makes the people and companies
+(the cast); each area adds its own data in a module of this package, listed in AREAS."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -55,6 +59,30 @@ class DemoRefused(Exception):
     empty database, so that `make run` pointed at a real one never adds known passwords."""
 
 
+@dataclass
+class Cast:
+    """Who and what the areas' demo data is about."""
+
+    jan: Account
+    anna: Account
+    eva: Account
+    admin: Account
+    clerk: Account
+    agent: Account
+    alfa: Company
+    beta: Company
+    gamma: Company
+    groups: dict[str, CustomerGroup]
+    teams: dict[str, Team]
+
+
+def areas() -> list[Callable[[Session, Cast], None]]:
+    """Each area's demo, a function (session, cast), in the order they run."""
+    from models.demo import billing, supply  # they build on Cast, defined above
+
+    return [supply.load, billing.load]
+
+
 def load_demo(session: Session) -> bool:
     """Creates the demo people and companies; returns False when they are already there and
     raises DemoRefused when the database holds other accounts."""
@@ -82,7 +110,7 @@ def load_demo(session: Session) -> bool:
     eva = person("eva.horvathova@example.com", "Eva Horváthová")
     admin = person("admin@example.com", "Portal Administrator", StaffRole.ADMINISTRATOR)
     clerk = person("clerk@example.com", "Zuzana Malá", StaffRole.CLERK)
-    person("agent@example.com", "Peter Hlas", StaffRole.CALL_CENTER)
+    agent = person("agent@example.com", "Peter Hlas", StaffRole.CALL_CENTER)
     clerk.teams = [care]
     admin.teams = [care, billing]
 
@@ -105,6 +133,22 @@ def load_demo(session: Session) -> bool:
         email="technik@beta-services.example",
         role=CustomerRole.TECHNICIAN,
     )
+    session.flush()
+    cast = Cast(
+        jan,
+        anna,
+        eva,
+        admin,
+        clerk,
+        agent,
+        alfa,
+        beta,
+        gamma,
+        groups,
+        {"Customer care": care, "Billing": billing},
+    )
+    for area in areas():
+        area(session, cast)
     session.flush()
     return True
 
