@@ -89,6 +89,9 @@ def test_a_denied_company_is_audited(client, people, session):
     assert denied[0].actor_id == people.anna.id
 
 
+# URL arguments the walk fills with ids of objects that exist.
+KNOWN_IDS = {"company_id", "account_id"}
+
 BACKOFFICE_PERMISSION = {
     # endpoint prefix -> the staff role that lacks what the page needs
     "backoffice.staff": StaffRole.CLERK,
@@ -121,7 +124,9 @@ def test_every_backoffice_route_admits_only_the_right_staff(client, people, app,
             elif who in ("customer", "wrong_staff"):
                 assert status == 403, f"{who} {method} {url} -> {status}"
             elif method == "GET":
-                assert status in (200, 302), f"{method} {url} -> {status}"
+                # Placeholder ids of objects that do not exist may answer 404.
+                allowed = (200, 302, 404) if set(rule.arguments) - KNOWN_IDS else (200, 302)
+                assert status in allowed, f"{method} {url} -> {status}"
             else:  # an empty form reaches the view, which refuses it or acts
                 assert status in (200, 302, 422), f"{method} {url} -> {status}"
         client.post_form("/logout")
