@@ -75,6 +75,16 @@ class CustomerGroup(Base):
     responsible_team: Mapped[Team | None] = relationship()
 
 
+company_groups = Table(
+    "company_groups",
+    Base.metadata,
+    Column("company_id", ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "customer_group_id", ForeignKey("customer_groups.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+
 class Account(Base):
     """A person's login. Customers reach companies through memberships; staff hold a role."""
 
@@ -134,6 +144,8 @@ class Company(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
+    # The supplier's own number for the customer: how billing imports find the company.
+    customer_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     legal_name: Mapped[str] = mapped_column(String(200), index=True)
     company_number: Mapped[str | None] = mapped_column(String(20), index=True)
     vat_id: Mapped[str | None] = mapped_column(String(20))
@@ -146,8 +158,15 @@ class Company(Base):
     )
     created_at: Mapped[CreatedAt]
 
+    # The main group decides responsibility (team, SLA); further groups add price lists.
     customer_group: Mapped[CustomerGroup | None] = relationship()
+    extra_groups: Mapped[list[CustomerGroup]] = relationship(secondary=company_groups)
     memberships: Mapped[list[Membership]] = relationship(back_populates="company")
+
+    @property
+    def all_groups(self) -> list[CustomerGroup]:
+        main = [self.customer_group] if self.customer_group else []
+        return main + [g for g in self.extra_groups if g not in main]
 
     def __repr__(self) -> str:
         return f"<Company {self.slug}>"
