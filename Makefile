@@ -59,7 +59,7 @@ translations-compile: $(VENV)/.installed
 # Re-extract the strings and merge them into every catalog; then translate what is new.
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k N_ --no-location --sort-output -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --width 100
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --width 100
 	$(BIN)/python tools/fill_source_catalog.py translations/en/LC_MESSAGES/messages.po
 
 clean:

@@ -25,6 +25,6 @@ def index() -> Response:
     return redirect(url_for("backoffice.companies"))
 
 
-from backoffice import companies, staff  # noqa: E402  (areas attach their routes)
+from backoffice import companies, invoices, pricelists, readings, staff  # noqa: E402  (areas attach their routes)
 
-__all__ = ["blueprint", "companies", "staff"]
+__all__ = ["blueprint", "companies", "invoices", "pricelists", "readings", "staff"]

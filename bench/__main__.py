@@ -1,6 +1,7 @@
 """Runs every benchmark and prints its numbers."""
 
-from bench import switcher
+from bench import billing, switcher
 
 if __name__ == "__main__":
     switcher.main()
+    billing.main()

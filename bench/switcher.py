@@ -3,51 +3,20 @@ login with 3, 30 and 300 companies (each with a badge), and the cost of one sign
 
 from __future__ import annotations
 
-import os
-import re
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-from sqlalchemy import event
-
+from bench.common import PASSWORD, count_statements, fresh_app, login
 from models.identity import CustomerRole, create_account, create_company, grant_membership
 from models.memberships import invite
 from models.passwords import hash_password
 
-PASSWORD = "bench marks are honest 2026"  # noqa: S105 - a throw-away database
 ROUNDS = 30
 
 
-def _app(url: str):  # type: ignore[no-untyped-def]
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    from alembic import command
-
-    from app import create_app
-    from core.database import alembic_config
-    from core.extensions import db
-
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "RATELIMIT_ENABLED": False})
-    with app.app_context(), db.engine.begin() as conn:
-        command.upgrade(alembic_config(url, conn), "head")
-    return app, db
-
-
-def _login(client) -> None:  # type: ignore[no-untyped-def]
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post(
-        "/login", data={"csrf_token": token, "email": "owner@example.com", "password": PASSWORD}
-    )
-
-
 def main() -> None:
-    url = os.environ.get("BENCH_DATABASE_URL") or (
-        f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite'}"
-    )
-    app, db = _app(url)
-    print(f"database: {url.split('@')[-1]}")
+    app, db, label = fresh_app("switcher")
+    print(f"== switcher ({label})")
     with app.app_context():
         owner = create_account(db.session, email="owner@example.com", full_name="Owner")
         owner.password_hash = hash_password(PASSWORD)
@@ -55,7 +24,7 @@ def main() -> None:
         owner_id = owner.id
     made = 0
     client = app.test_client()
-    _login(client)
+    login(client, "owner@example.com")
     print(f"{'companies':>10} {'median ms':>10} {'p95 ms':>8} {'SQL statements':>15}")
     for target in (3, 30, 300):
         with app.app_context():
@@ -86,21 +55,5 @@ def main() -> None:
         print(f"{target:>10} {statistics.median(timings):>10.1f} {p95:>8.1f} {statements:>15}")
     start = time.perf_counter()
     for _ in range(5):
-        _login(app.test_client())
+        login(app.test_client(), "owner@example.com")
     print(f"sign-in (argon2id verify + session): {(time.perf_counter() - start) / 5 * 1000:.0f} ms")
-
-
-def count_statements(app, action) -> int:  # type: ignore[no-untyped-def]
-    """How many SQL statements `action` sends."""
-    engine = app.extensions["database"]["engine"]
-    seen: list[str] = []
-
-    def listener(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)

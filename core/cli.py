@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import TextIO
 
 import click
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from core import billing_cli
 from core.database import db_cli
 from core.extensions import db
 from core.mail import deliver_pending, external_url, send_mail
@@ -22,6 +24,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(create_admin)
+    app.cli.add_command(import_readings_command)
+    for command in billing_cli.commands():
+        app.cli.add_command(command)
 
 
 @click.command("demo")
@@ -77,3 +82,35 @@ def create_admin(email: str, name: str) -> None:
     db.session.commit()
     deliver_pending()
     click.echo(f"Administrator {account.email} created. Activation link: {link}")
+
+
+@click.command("import-readings")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+def import_readings_command(file: TextIO) -> None:
+    """Import the distributor's meter readings from a CSV FILE, all or nothing.
+
+    Columns: supply_point, meter, register, date (YYYY-MM-DD), value, and optionally
+    rollover (1/0); comma or semicolon separated. Importing the same file again changes
+    nothing."""
+    from models.supply import Outcome, import_readings
+
+    report = import_readings(db.session, file.read())
+    if report.error is not None:
+        db.session.rollback()
+        message, params = report.error
+        raise click.ClickException(message % params)
+    refused = report.count(Outcome.REFUSED)
+    for row in report.rows:
+        outcome = "valid" if refused and row.outcome == Outcome.IMPORTED else row.outcome
+        detail = f": {row.message % row.params}" if row.message else ""
+        click.echo(f"line {row.line}: {outcome}{detail}")
+    if refused:
+        db.session.rollback()
+        raise click.ClickException(
+            f"Nothing imported: {refused} of {len(report.rows)} rows were refused."
+        )
+    db.session.commit()
+    click.echo(
+        f"Imported {report.count(Outcome.IMPORTED)} readings; "
+        f"{report.count(Outcome.UNCHANGED)} were already there."
+    )

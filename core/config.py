@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from models.supply import DEFAULT_TOLERANCE
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -52,6 +55,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "portal@localhost"),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # ± share of the expected consumption a self-reading may differ by before review.
+        "READING_TOLERANCE": Decimal(os.environ.get("READING_TOLERANCE", str(DEFAULT_TOLERANCE))),
+        "DOCUMENT_LOCALE": os.environ.get("DOCUMENT_LOCALE", "en"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "30 per 10 minutes"),
     }
 

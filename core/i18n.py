@@ -7,8 +7,17 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from flask import Flask, request, session
-from flask_babel import format_currency, format_date, format_datetime, get_locale, gettext
+from babel import numbers
+from flask import Flask, has_request_context, request, session
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_timezone,
+    gettext,
+)
 from flask_login import current_user
 
 from core.extensions import babel
@@ -19,6 +28,8 @@ DEFAULT_TIMEZONE = "Europe/Bratislava"
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI and workers: documents set their own locale
+        return "en"
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     if session.get("locale") in LANGUAGES:
@@ -27,6 +38,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
+    if not has_request_context():
+        return DEFAULT_TIMEZONE
     if current_user and current_user.is_authenticated:
         return current_user.timezone
     return DEFAULT_TIMEZONE
@@ -37,6 +50,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["money"] = _money
+    app.jinja_env.filters["number"] = _number
+    app.jinja_env.filters["price"] = _price
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
 
 
@@ -50,6 +65,26 @@ def _date(value: dt.date | None, format: str = "medium") -> str:
 
 def _money(value: Decimal | None, currency: str = "EUR") -> str:
     return "" if value is None else format_currency(value, currency)
+
+
+def _price(value: Decimal | None, currency: str = "EUR") -> str:
+    """A unit price: cents at least, and every further decimal it has (0.2534 €/kWh)."""
+    if value is None:
+        return ""
+    return numbers.format_currency(
+        value.normalize(), currency, locale=get_locale(), decimal_quantization=False
+    )
+
+
+def _number(value: Decimal | None) -> str:
+    """A quantity or rate in the locale's format, without trailing zeros."""
+    return "" if value is None else format_decimal(value.normalize() if value % 1 else int(value))
+
+
+def local_today() -> dt.date:
+    """Today's date where the user is (an invoice due today is not overdue before midnight
+    in Bratislava, whatever the server's clock says)."""
+    return dt.datetime.now(get_timezone()).date()
 
 
 def domain_message(error: DomainError) -> str:

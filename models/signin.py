@@ -9,7 +9,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import ForeignKey, Integer, String, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from models import audit
 from models.db import Base, CreatedAt, Timestamp, utcnow
@@ -191,9 +191,9 @@ def resolve_session(session: Session, raw: str, *, idle: dt.timedelta) -> LoginS
     """The live session for a cookie secret: not ended, not past its absolute expiry, not idle
     longer than `idle`, for an active account. Ends a session found expired."""
     login = session.scalar(
-        select(LoginSession).where(
-            LoginSession.secret_hash == secret_hash(raw), LoginSession.ended_at.is_(None)
-        )
+        select(LoginSession)
+        .where(LoginSession.secret_hash == secret_hash(raw), LoginSession.ended_at.is_(None))
+        .options(joinedload(LoginSession.account))  # every request needs both
     )
     if login is None:
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal import account, auth, company, home, logins
+from portal import account, advances, auth, company, home, invoices, logins, pricelists, supply
 
 
 def register(app: Flask) -> None:
@@ -16,4 +16,4 @@ def register(app: Flask) -> None:
     app.context_processor(home.switcher_context)
 
 
-__all__ = ["logins", "register"]
+__all__ = ["advances", "invoices", "logins", "pricelists", "register", "supply"]

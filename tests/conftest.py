@@ -34,6 +34,19 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("CI must run on PostgreSQL too: set TEST_DATABASE_URL")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgresql` exist only in their PostgreSQL variant (deselected, not
+    skipped, for SQLite)."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("database_url") == "sqlite"
+        (drop if on_sqlite and item.get_closest_marker("postgresql") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def postgres_url(base: str, name: str) -> str:
     """`base` with database `name`, created if missing (the server must be reachable: in CI an
     unreachable PostgreSQL fails the run, it is never skipped)."""

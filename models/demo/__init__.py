@@ -29,6 +29,7 @@ PASSWORD = "demo-portal-2026"  # noqa: S105 - the documented demo password
 COMPANIES = [
     {
         "legal_name": "Alfa Trade s.r.o.",
+        "customer_number": "1000001",
         "company_number": "35757442",
         "vat_id": "SK2021531521",
         "billing_address": "Obchodná 12\n811 06 Bratislava\nSlovakia",
@@ -38,6 +39,7 @@ COMPANIES = [
     },
     {
         "legal_name": "Beta Services s.r.o.",
+        "customer_number": "1000002",
         "company_number": "36631124",
         "vat_id": "SK2022222220",
         "billing_address": "Hlavná 45\n040 01 Košice\nSlovakia",
@@ -47,6 +49,7 @@ COMPANIES = [
     },
     {
         "legal_name": "Gamma Household",
+        "customer_number": "1000003",
         "billing_address": "Lipová 7\n949 01 Nitra\nSlovakia",
         "contact_email": "jan.novak@example.com",
         "group": "Households",
@@ -78,9 +81,9 @@ class Cast:
 
 def areas() -> list[Callable[[Session, Cast], None]]:
     """Each area's demo, a function (session, cast), in the order they run."""
-    from models.demo import billing, supply  # they build on Cast, defined above
+    from models.demo import billing, pricelists, supply  # they build on Cast, defined above
 
-    return [supply.load, billing.load]
+    return [supply.load, billing.load, pricelists.load]
 
 
 def load_demo(session: Session) -> bool:

@@ -38,15 +38,19 @@ def test_jan_sees_his_three_companies_switches_to_beta_and_signs_out(
 
     beta = cards.filter(has=page.get_by_role("heading", name=BETA, exact=True))
     badges = beta.get_by_role("list", name="Needs attention").get_by_role("listitem")
-    expect(badges).to_have_count(1)
-    expect(badges).to_contain_text("Pending invitations")
-    expect(badges.locator(".badge")).to_have_text("1")
-    expect(badges.get_by_role("link")).to_have_attribute("href", "/c/beta-services/logins")
+    expect(badges).to_have_count(2)
+    expect(badges.nth(0)).to_contain_text("unpaid invoice")
+    expect(badges.nth(1)).to_contain_text("Pending invitations")
+    expect(badges.locator(".badge")).to_have_text(["1", "1"])
+    expect(badges.nth(1).get_by_role("link")).to_have_attribute("href", "/c/beta-services/logins")
     expect(beta.get_by_text("Nothing needs your attention.")).to_have_count(0)
 
     alfa = cards.filter(has=page.get_by_role("heading", name=ALFA, exact=True))
-    expect(alfa.get_by_text("Nothing needs your attention.")).to_be_visible()
-    expect(alfa.get_by_role("list", name="Needs attention")).to_have_count(0)
+    alfa_badges = alfa.get_by_role("list", name="Needs attention").get_by_role("listitem")
+    expect(alfa_badges).to_have_count(1)
+    expect(alfa_badges).to_contain_text("unpaid invoices")
+    expect(alfa_badges.locator(".badge")).to_have_text("2")
+    expect(alfa_badges.locator(".badge")).to_have_class(re.compile("badge-alert"))  # overdue
 
     screenshot = tmp_path / "companies.png"
     page.screenshot(path=screenshot, full_page=True)

@@ -1,0 +1,197 @@
+"""Invoices in the back office: import from the billing system (all-or-nothing, with a report
+of every bad row), search, and recording payments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.wrappers import Response
+from wtforms import DecimalField, HiddenField
+from wtforms.validators import DataRequired, NumberRange
+
+from backoffice import blueprint
+from core.billing_cli import read_invoice_file
+from core.extensions import db
+from core.forms import show_domain_error
+from core.navigation import menu_item
+from core.pagination import paginate, requested_page
+from core.permissions import requires
+from core.scope import visible_companies
+from models.billing import Invoice, import_invoices, record_payment
+from models.billing.tables import INVOICE_STATUS_LABELS
+from models.errors import DomainError
+from models.identity import Company
+
+menu_item(
+    "backoffice", "backoffice.invoices", _l("Invoices"), permission="invoices.manage", order=20
+)
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV or JSON file"), validators=[FileRequired()])
+
+
+class PaymentForm(FlaskForm):
+    amount = DecimalField(
+        _l("Amount received"),
+        places=2,
+        validators=[DataRequired(), NumberRange(min=Decimal("0.01"))],
+    )
+    version = HiddenField()
+
+
+def _visible_invoice(invoice_id: int) -> Invoice:
+    """An invoice of a company the staff member may see, else 404."""
+    companies = visible_companies().with_only_columns(Company.id)
+    invoice = db.session.scalar(
+        select(Invoice)
+        .where(Invoice.id == invoice_id, Invoice.company_id.in_(companies))
+        .options(selectinload(Invoice.lines), joinedload(Invoice.company))
+    )
+    if invoice is None:
+        abort(404)
+    return invoice
+
+
+@blueprint.route("/invoices")
+@requires("invoices.manage")
+def invoices() -> str:
+    query = request.args.get("q", "").strip()[:60]
+    companies = visible_companies().with_only_columns(Company.id)
+    stmt = (
+        select(Invoice)
+        .join(Invoice.company)
+        .where(Invoice.company_id.in_(companies))
+        .options(joinedload(Invoice.company))
+    )
+    if query:
+        stmt = stmt.where(
+            or_(
+                Invoice.number == query,
+                Invoice.variable_symbol == query,
+                Company.customer_number == query,
+                Company.legal_name.ilike(f"%{_escape(query)}%", escape="\\"),
+            )
+        )
+    page = paginate(
+        db.session,
+        stmt.order_by(Invoice.issue_date.desc(), Invoice.id.desc()),
+        number=requested_page(),
+        size=current_app.config["PAGE_SIZE"],
+    )
+    return render_template(
+        "backoffice/invoices/index.html",
+        page=page,
+        query=query,
+        status_labels=INVOICE_STATUS_LABELS,
+    )
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@blueprint.route("/invoices/<int:invoice_id>", methods=["GET", "POST"])
+@requires("invoices.manage")
+def invoices_detail(invoice_id: int) -> str | Response | tuple[str, int]:
+    invoice = _visible_invoice(invoice_id)
+    form = PaymentForm(data=None if request.method == "POST" else {"version": invoice.version})
+    if form.validate_on_submit():
+        try:
+            record_payment(
+                db.session,
+                actor=current_user._get_current_object(),
+                invoice=invoice,
+                amount=form.amount.data,
+                expected_version=int(form.version.data or 0),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Payment recorded. Invoice %(number)s is now %(status)s.",
+                    number=invoice.number,
+                    status=_(INVOICE_STATUS_LABELS[invoice.status]),
+                ),
+                "success",
+            )
+            return redirect(url_for("backoffice.invoices_detail", invoice_id=invoice.id))
+        return render_template(
+            "backoffice/invoices/detail.html",
+            invoice=invoice,
+            form=form,
+            status_labels=INVOICE_STATUS_LABELS,
+        ), 422
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "backoffice/invoices/detail.html",
+        invoice=invoice,
+        form=form,
+        status_labels=INVOICE_STATUS_LABELS,
+    ), status
+
+
+@blueprint.route("/invoices/import", methods=["GET", "POST"])
+@requires("invoices.manage")
+def invoices_import() -> str | Response | tuple[str, int]:
+    form = ImportForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.stream.read(MAX_IMPORT_BYTES + 1)
+        try:
+            if len(data) > MAX_IMPORT_BYTES:
+                raise ValueError
+            text = data.decode("utf-8-sig")
+        except (UnicodeDecodeError, ValueError):
+            form.file.errors = [_("Upload a UTF-8 CSV or JSON file of at most 20 MB.")]
+        else:
+            report = import_invoices(
+                db.session,
+                *read_invoice_file(upload.filename or "", text),
+                actor=current_user._get_current_object(),
+                source=upload.filename or "upload",
+            )
+            if report.ok:
+                db.session.commit()
+                flash(
+                    _(
+                        "Imported %(created)s invoice(s); %(unchanged)s were already there "
+                        "unchanged.",
+                        created=len(report.created),
+                        unchanged=len(report.unchanged),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("backoffice.invoices_import"))
+            db.session.rollback()
+            # "row 7" in a message's parameters reads in the user's language too.
+            problems = [
+                f"{where_text(p.where)}: {_(p.message, **_readable(p.params))}"
+                for p in report.problems
+            ]
+        return render_template("backoffice/invoices/import.html", form=form, problems=problems), 422
+    status = 422 if form.is_submitted() else 200
+    return render_template("backoffice/invoices/import.html", form=form, problems=problems), status
+
+
+def _readable(params: dict) -> dict:
+    return {k: where_text(v) if k == "first" else v for k, v in params.items()}
+
+
+def where_text(where: str) -> str:
+    """ "row 7", "invoice 3, line 2" ... in the user's language."""
+    words = {"row": _("row"), "invoice": _("invoice"), "line": _("line"), "file": _("file")}
+    return " ".join(words.get(word, word) for word in where.split(" "))

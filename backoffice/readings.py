@@ -1,0 +1,231 @@
+"""The reading review queue: customers' readings that did not match what the register's history
+predicts wait here with the reason, the point's consumption chart and the meter photo. A clerk
+accepts or rejects each with a note; the customer sees the decision on the supply point page
+and gets it by e-mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from backoffice import blueprint
+from core import charts
+from core.extensions import db
+from core.forms import options, show_domain_error
+from core.mail import external_url, send_mail
+from core.navigation import menu_item
+from core.pagination import paginate, requested_page
+from core.permissions import requires
+from core.scope import visible_companies
+from core.security import deny
+from core.storage import send_stored
+from models.errors import DomainError
+from models.identity import Company, Membership
+from models.supply import (
+    MeterRegister,
+    Reading,
+    ReadingStatus,
+    ReadingSubmission,
+    SupplyPoint,
+    monthly_consumption,
+    readings_with_consumption,
+    review_reading,
+)
+
+menu_item(
+    "backoffice",
+    "backoffice.readings",
+    _l("Readings to review"),
+    permission="readings.review",
+    order=30,
+)
+
+HISTORY_MONTHS = 24
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField(
+        _l("Decision"),
+        validators=[InputRequired()],
+        choices=options([("accept", _l("Accept")), ("reject", _l("Reject"))]),
+    )
+    note = TextAreaField(
+        _l("Note for the customer"),
+        validators=[Length(max=1000)],
+        render_kw={"maxlength": 1000, "rows": 4},
+    )
+
+
+def _visible(stmt: Select[tuple[Reading]]) -> Select[tuple[Reading]]:
+    """Only readings of companies the staff member may see."""
+    return stmt.where(Reading.company_id.in_(visible_companies().with_only_columns(Company.id)))
+
+
+def _reading(reading_id: int) -> Reading:
+    reading = db.session.scalar(
+        _visible(select(Reading))
+        .where(Reading.id == reading_id)
+        .options(
+            joinedload(Reading.supply_point).joinedload(SupplyPoint.company),
+            joinedload(Reading.register).joinedload(MeterRegister.meter),
+            joinedload(Reading.submission).joinedload(ReadingSubmission.submitted_by),
+        )
+    )
+    if reading is None:
+        deny(404, requested_reading_id=reading_id)
+    return reading
+
+
+def _context() -> dict[str, object]:
+    return {
+        "commodity_label": charts.COMMODITY_LABELS.get,
+        "register_label": charts.register_label,
+        "status_label": charts.STATUS_LABELS.get,
+        "source_label": charts.SOURCE_LABELS.get,
+        "quantity": charts.quantity,
+        "reason_text": charts.reason_text,
+    }
+
+
+@blueprint.route("/readings")
+@requires("readings.review")
+def readings() -> str:
+    stmt = (
+        _visible(select(Reading))
+        .where(Reading.status == ReadingStatus.PENDING_REVIEW)
+        .options(
+            joinedload(Reading.supply_point).joinedload(SupplyPoint.company),
+            joinedload(Reading.register),
+            joinedload(Reading.submission),
+        )
+        .order_by(Reading.id)
+    )
+    page = paginate(db.session, stmt, number=requested_page(), size=current_app.config["PAGE_SIZE"])
+    return render_template("backoffice/readings/index.html", page=page, **_context())
+
+
+def _detail_page(reading: Reading, form: DecisionForm, status: int = 200) -> tuple[str, int]:
+    point = reading.supply_point
+    today = dt.datetime.now(get_timezone()).date()
+    months = monthly_consumption(db.session, point, today=today, months=HISTORY_MONTHS)
+    unit = point.commodity.unit
+    chart = charts.bar_chart(
+        charts.month_bars(months, unit),
+        chart_id="consumption",
+        title=_(
+            "Monthly consumption of %(code)s, last %(months)s months",
+            code=point.code,
+            months=HISTORY_MONTHS,
+        ),
+        description=_(
+            "Bars show the consumption in %(unit)s of each month; the table below gives the "
+            "same numbers.",
+            unit=unit,
+        ),
+        unit=unit,
+    )
+    register_rows = [
+        pair
+        for pair in readings_with_consumption(db.session, point)
+        if pair[0].register_id == reading.register_id
+    ][:13]
+    page = render_template(
+        "backoffice/readings/detail.html",
+        reading=reading,
+        point=point,
+        form=form,
+        chart=chart,
+        months=months,
+        unit=unit,
+        register_rows=register_rows,
+        **_context(),
+    )
+    return page, status
+
+
+@blueprint.route("/readings/<int:reading_id>")
+@requires("readings.review")
+def readings_detail(reading_id: int) -> tuple[str, int]:
+    return _detail_page(_reading(reading_id), DecisionForm(formdata=None))
+
+
+@blueprint.route("/readings/<int:reading_id>/decision", methods=["POST"])
+@requires("readings.review")
+def readings_decide(reading_id: int) -> Response | tuple[str, int]:
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(_("Choose whether to accept or reject the reading."), "error")
+        return redirect(url_for("backoffice.readings_detail", reading_id=reading_id))
+    reading = _reading(reading_id)
+    accept = form.decision.data == "accept"
+    try:
+        review_reading(
+            db.session,
+            actor=current_user._get_current_object(),
+            reading=reading,
+            accept=accept,
+            note=form.note.data or "",
+        )
+    except DomainError as error:
+        db.session.rollback()
+        show_domain_error(form, error)
+        return _detail_page(reading, form, 422)
+    _tell_the_customer(reading, accept)
+    db.session.commit()
+    flash(_("The reading was accepted.") if accept else _("The reading was rejected."), "success")
+    return redirect(url_for("backoffice.readings"))
+
+
+def _tell_the_customer(reading: Reading, accepted: bool) -> None:
+    """E-mails the decision to whoever sent the reading, if they still have access to the
+    company (a former member learns nothing more about it)."""
+    submitter = reading.submission.submitted_by
+    point = reading.supply_point
+    if submitter is None or not submitter.is_active:
+        return
+    member = db.session.scalar(
+        select(Membership.id).where(
+            Membership.account_id == submitter.id, Membership.company_id == point.company_id
+        )
+    )
+    if member is None:
+        return
+    subject = (
+        _l("Your meter reading for %(code)s was accepted", code=point.code)
+        if accepted
+        else _l("Your meter reading for %(code)s was rejected", code=point.code)
+    )
+    send_mail(
+        to=submitter.email,
+        subject=subject,
+        template="reading_decision",
+        locale=submitter.locale,
+        reading=reading,
+        point=point,
+        accepted=accepted,
+        register_label=charts.register_label,
+        quantity=charts.quantity,
+        link=external_url(
+            "company.supply_points_detail", company=point.company.slug, code=point.code
+        ),
+    )
+
+
+@blueprint.route("/readings/<int:reading_id>/photo")
+@requires("readings.review")
+def readings_photo(reading_id: int) -> Response:
+    photo = _reading(reading_id).submission.photo
+    if photo is None:
+        abort(404)
+    return send_stored(photo, inline=True)

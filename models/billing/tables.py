@@ -1,0 +1,238 @@
+"""Billing tables: issuers, invoices with their lines and rendered PDFs, advance payments,
+price lists with their items and group assignments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.db import Base, CreatedAt, Money, Timestamp, str_enum
+from models.errors import N_
+from models.files import StoredFile
+from models.identity import Company, CustomerGroup
+
+
+class InvoiceStatus(enum.StrEnum):
+    ISSUED = "issued"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class AdvanceStatus(enum.StrEnum):
+    DUE = "due"
+    PAID = "paid"
+
+
+class Issuer(Base):
+    """Who issues invoices: the supplier's legal entity (a group may have several)."""
+
+    __tablename__ = "issuers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(Text)
+    company_number: Mapped[str | None] = mapped_column(String(20))
+    vat_id: Mapped[str | None] = mapped_column(String(20))
+    iban: Mapped[str] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("issuer_id", "number"),
+        CheckConstraint("paid_amount >= 0", name="paid_not_negative"),
+        # The company's list, newest first, is the page customers open most.
+        Index("ix_invoices_company_issue_date", "company_id", "issue_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"))
+    number: Mapped[str] = mapped_column(String(32))
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    supply_point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("supply_points.id", ondelete="SET NULL")
+    )
+    issue_date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    net_total: Mapped[Money]
+    vat_total: Mapped[Money]
+    gross_total: Mapped[Money]
+    paid_amount: Mapped[Money] = mapped_column(default=Decimal("0.00"))
+    status: Mapped[InvoiceStatus] = mapped_column(str_enum(InvoiceStatus, "invoice_status"))
+    # Payment details as the billing system sent them; the variable symbol is the reference.
+    iban: Mapped[str] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    variable_symbol: Mapped[str] = mapped_column(String(20))
+    # Bumped by every change a printed invoice shows (payment, cancellation); each version
+    # is rendered to PDF once.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Fingerprint of the imported content: a re-import of the same invoice is recognised.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[CreatedAt]
+
+    issuer: Mapped[Issuer] = relationship()
+    company: Mapped[Company] = relationship()
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def balance(self) -> Decimal:
+        return self.gross_total - self.paid_amount
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.status in OPEN_STATUSES and self.due_date < today
+
+
+OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
+
+# How a status reads to people (translated where shown).
+INVOICE_STATUS_LABELS = {
+    InvoiceStatus.ISSUED: N_("Unpaid"),
+    InvoiceStatus.PARTIALLY_PAID: N_("Partially paid"),
+    InvoiceStatus.PAID: N_("Paid"),
+    InvoiceStatus.CANCELLED: N_("Cancelled"),
+}
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_lines"
+    __table_args__ = (UniqueConstraint("invoice_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    unit: Mapped[str] = mapped_column(String(16))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    line_total: Mapped[Money]
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class InvoicePdf(Base):
+    """The rendered PDF of one invoice version: later downloads serve these bytes."""
+
+    __tablename__ = "invoice_pdfs"
+    __table_args__ = (UniqueConstraint("invoice_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id", ondelete="CASCADE"))
+    rendered_at: Mapped[CreatedAt]
+
+    file: Mapped[StoredFile] = relationship()
+
+
+class AdvancePayment(Base):
+    """A scheduled prepayment (záloha); overdue is derived from the due date."""
+
+    __tablename__ = "advance_payments"
+    __table_args__ = (UniqueConstraint("company_id", "supply_point_id", "due_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    supply_point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("supply_points.id", ondelete="CASCADE")
+    )
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[Money]
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    variable_symbol: Mapped[str] = mapped_column(String(20))
+    status: Mapped[AdvanceStatus] = mapped_column(
+        str_enum(AdvanceStatus, "advance_status"), default=AdvanceStatus.DUE
+    )
+    paid_at: Mapped[Timestamp | None]
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.status == AdvanceStatus.DUE and self.due_date < today
+
+
+class PriceList(Base):
+    """Prices valid for a period: for customer groups (by priority) or for one company."""
+
+    __tablename__ = "price_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    commodity: Mapped[str] = mapped_column(String(20))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    # An individual price list of one company wins over every group list.
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[CreatedAt]
+
+    items: Mapped[list[PriceListItem]] = relationship(
+        back_populates="price_list",
+        order_by="PriceListItem.position",
+        cascade="all, delete-orphan",
+    )
+    assignments: Mapped[list[PriceListAssignment]] = relationship(
+        back_populates="price_list", cascade="all, delete-orphan"
+    )
+    file: Mapped[StoredFile | None] = relationship()
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class PriceListItem(Base):
+    __tablename__ = "price_list_items"
+    __table_args__ = (UniqueConstraint("price_list_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    price_list_id: Mapped[int] = mapped_column(ForeignKey("price_lists.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # The same code in several lists is the same item: the priority rule picks one price.
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(16))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+
+    price_list: Mapped[PriceList] = relationship(back_populates="items")
+
+
+class PriceListAssignment(Base):
+    __tablename__ = "price_list_assignments"
+    __table_args__ = (UniqueConstraint("price_list_id", "customer_group_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    price_list_id: Mapped[int] = mapped_column(ForeignKey("price_lists.id", ondelete="CASCADE"))
+    customer_group_id: Mapped[int] = mapped_column(
+        ForeignKey("customer_groups.id", ondelete="CASCADE"), index=True
+    )
+    priority: Mapped[int] = mapped_column(Integer)
+
+    price_list: Mapped[PriceList] = relationship(back_populates="assignments")
+    customer_group: Mapped[CustomerGroup] = relationship()

@@ -1,0 +1,81 @@
+"""A clerk's decision on a reading that waits for review: accept or reject, once, with a note
+for the customer."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from models import audit
+from models.db import utcnow
+from models.errors import N_, DomainError
+from models.identity import Account
+from models.supply.readings import neighbours
+from models.supply.tables import Reading, ReadingStatus
+
+MAX_NOTE = 1000
+
+
+def _rejection_keeps_sequence(session: Session, reading: Reading) -> None:
+    """Without `reading`, the reading after it must still follow the one before it."""
+    register = reading.register
+    previous, following = neighbours(session, register, reading.reading_date)
+    if previous is None or following is None:
+        return
+    if following.rollover:
+        fits = following.value < previous.value
+    else:
+        fits = following.value >= previous.value
+    if not fits:
+        raise DomainError(
+            N_(
+                "The later reading of %(date)s builds on this one: without it, that reading "
+                "would be below the one before. Decide the later reading first."
+            ),
+            date=following.reading_date.isoformat(),
+        )
+
+
+def review_reading(
+    session: Session, *, actor: Account, reading: Reading, accept: bool, note: str = ""
+) -> Reading:
+    """Accepts or rejects a reading that is pending review, with a note for the customer.
+    Atomic: the status changes only if it is still pending_review, so of two clerks deciding
+    at once one wins and the other gets "already decided". A rejection needs a note (field
+    `note`) and is refused when a later reading depends on the rejected one."""
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise DomainError(
+            N_("The note can be at most %(limit)s characters long."), "note", limit=MAX_NOTE
+        )
+    if reading.status != ReadingStatus.PENDING_REVIEW:
+        raise DomainError(N_("This reading has already been decided."))
+    if not accept:
+        if not note:
+            raise DomainError(
+                N_("Write a note for the customer saying why the reading is rejected."), "note"
+            )
+        _rejection_keeps_sequence(session, reading)
+    status = ReadingStatus.ACCEPTED if accept else ReadingStatus.REJECTED
+    decided = session.execute(
+        update(Reading)
+        .where(Reading.id == reading.id, Reading.status == ReadingStatus.PENDING_REVIEW)
+        .values(
+            status=status, reviewed_by_id=actor.id, reviewed_at=utcnow(), review_note=note or None
+        ),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if decided != 1:
+        session.expire(reading)
+        raise DomainError(N_("This reading has already been decided."))
+    session.expire(reading)
+    audit.record(
+        session,
+        "reading.accepted" if accept else "reading.rejected",
+        actor=actor,
+        target=reading,
+        company_id=reading.company_id,
+        reason=reading.review_reason.value if reading.review_reason else None,
+        note=note or None,
+    )
+    return reading

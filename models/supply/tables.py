@@ -1,0 +1,255 @@
+"""The supply area's tables: supply points with their contracts and meters, each meter's
+registers, and the readings of those registers, grouped in the submissions that brought them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.db import Base, CreatedAt, Timestamp, str_enum
+from models.files import StoredFile
+from models.identity import Account, Company
+
+# A meter value: up to 12 integer digits and 3 decimals.
+Quantity = Numeric(15, 3)
+
+
+class Commodity(enum.StrEnum):
+    ELECTRICITY = "electricity"
+    GAS = "gas"
+    WATER = "water"
+
+    @property
+    def unit(self) -> str:
+        return "kWh" if self is Commodity.ELECTRICITY else "m³"
+
+
+class SupplyPointStatus(enum.StrEnum):
+    ACTIVE = "active"
+    TERMINATED = "terminated"
+
+
+class ReadingStatus(enum.StrEnum):
+    ACCEPTED = "accepted"
+    PENDING_REVIEW = "pending_review"
+    REJECTED = "rejected"
+
+
+class ReadingSource(enum.StrEnum):
+    CUSTOMER = "customer"
+    DISTRIBUTOR = "distributor"
+
+
+class ReviewReason(enum.StrEnum):
+    """Why a reading waits for a person: its consumption is not what the history predicts."""
+
+    ABOVE_EXPECTED = "above_expected"
+    BELOW_EXPECTED = "below_expected"
+    NO_CONSUMPTION = "no_consumption"
+
+
+class SupplyPoint(Base):
+    """A place where electricity, gas or water is delivered, identified by its EIC or EAN."""
+
+    __tablename__ = "supply_points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(18), unique=True)
+    commodity: Mapped[Commodity] = mapped_column(str_enum(Commodity, "commodity"))
+    address: Mapped[str] = mapped_column(Text)
+    tariff: Mapped[str] = mapped_column(String(80), default="")
+    distribution_rate: Mapped[str] = mapped_column(String(80), default="")
+    status: Mapped[SupplyPointStatus] = mapped_column(
+        str_enum(SupplyPointStatus, "supply_point_status"), default=SupplyPointStatus.ACTIVE
+    )
+    self_reading_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[CreatedAt]
+
+    company: Mapped[Company] = relationship()
+    contracts: Mapped[list[Contract]] = relationship(
+        back_populates="supply_point", order_by="Contract.valid_from.desc()"
+    )
+    meters: Mapped[list[Meter]] = relationship(
+        back_populates="supply_point", order_by="Meter.installed_on.desc()"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == SupplyPointStatus.ACTIVE
+
+    def meter_on(self, day: dt.date) -> Meter | None:
+        """The meter installed on `day` (the newer one on the day of an exchange)."""
+        for meter in sorted(self.meters, key=lambda m: m.installed_on, reverse=True):
+            if meter.installed_on <= day and (meter.removed_on is None or day <= meter.removed_on):
+                return meter
+        return None
+
+    @property
+    def current_meter(self) -> Meter | None:
+        return next((m for m in self.meters if m.removed_on is None), None)
+
+
+class Contract(Base):
+    """A supply contract for one supply point, with its signed document."""
+
+    __tablename__ = "contracts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    supply_point_id: Mapped[int] = mapped_column(
+        ForeignKey("supply_points.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stored_files.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[CreatedAt]
+
+    supply_point: Mapped[SupplyPoint] = relationship(back_populates="contracts")
+    document: Mapped[StoredFile | None] = relationship()
+
+
+class Meter(Base):
+    """A meter on a supply point between its installation and (once exchanged) removal."""
+
+    __tablename__ = "meters"
+    __table_args__ = (UniqueConstraint("supply_point_id", "serial_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    supply_point_id: Mapped[int] = mapped_column(ForeignKey("supply_points.id", ondelete="CASCADE"))
+    serial_number: Mapped[str] = mapped_column(String(40))
+    installed_on: Mapped[dt.date] = mapped_column(Date)
+    removed_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[CreatedAt]
+
+    supply_point: Mapped[SupplyPoint] = relationship(back_populates="meters")
+    registers: Mapped[list[MeterRegister]] = relationship(
+        back_populates="meter", order_by="MeterRegister.position"
+    )
+
+
+class MeterRegister(Base):
+    """One counter of a meter (high or low tariff, or the only one). `digits` is the integer
+    part the dial shows, so the value wraps to zero at 10**digits; `decimals` its precision."""
+
+    __tablename__ = "meter_registers"
+    __table_args__ = (
+        UniqueConstraint("meter_id", "code"),
+        CheckConstraint("digits BETWEEN 1 AND 12", name="digits"),
+        CheckConstraint("decimals BETWEEN 0 AND 3", name="decimals"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(10))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    digits: Mapped[int] = mapped_column(Integer)
+    decimals: Mapped[int] = mapped_column(Integer, default=0)
+
+    meter: Mapped[Meter] = relationship(back_populates="registers")
+
+    @property
+    def wrap(self) -> int:
+        """The value at which the dial starts again from zero."""
+        return 10**self.digits
+
+
+class ReadingSubmission(Base):
+    """The values of all registers of one meter read on one date, sent together by a customer
+    (with an optional photo) or imported from the distributor. The form's idempotency key is
+    unique per supply point, so a resent form finds the first submission."""
+
+    __tablename__ = "reading_submissions"
+    __table_args__ = (UniqueConstraint("supply_point_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    supply_point_id: Mapped[int] = mapped_column(ForeignKey("supply_points.id", ondelete="CASCADE"))
+    meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id", ondelete="CASCADE"))
+    reading_date: Mapped[dt.date] = mapped_column(Date)
+    source: Mapped[ReadingSource] = mapped_column(str_enum(ReadingSource, "reading_source"))
+    submitted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    submitted_at: Mapped[CreatedAt]
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="SET NULL"))
+
+    supply_point: Mapped[SupplyPoint] = relationship()
+    meter: Mapped[Meter] = relationship()
+    submitted_by: Mapped[Account | None] = relationship()
+    photo: Mapped[StoredFile | None] = relationship()
+    readings: Mapped[list[Reading]] = relationship(
+        back_populates="submission", order_by="Reading.id"
+    )
+
+
+class Reading(Base):
+    """The value of one register on one date. One per register and date, whatever its status:
+    a second submission for the same date finds this one. Readings that are not rejected form
+    a sequence that never decreases except across a reading flagged as a rollover."""
+
+    __tablename__ = "readings"
+    __table_args__ = (UniqueConstraint("register_id", "reading_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    supply_point_id: Mapped[int] = mapped_column(
+        ForeignKey("supply_points.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("reading_submissions.id", ondelete="CASCADE"), index=True
+    )
+    register_id: Mapped[int] = mapped_column(ForeignKey("meter_registers.id", ondelete="CASCADE"))
+    reading_date: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[Decimal] = mapped_column(Quantity)
+    rollover: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[ReadingStatus] = mapped_column(
+        str_enum(ReadingStatus, "reading_status"), index=True
+    )
+    # What the history predicted when the reading arrived, kept for the reviewer.
+    consumption: Mapped[Decimal | None] = mapped_column(Quantity)
+    expected_low: Mapped[Decimal | None] = mapped_column(Quantity)
+    expected_high: Mapped[Decimal | None] = mapped_column(Quantity)
+    review_reason: Mapped[ReviewReason | None] = mapped_column(
+        str_enum(ReviewReason, "review_reason")
+    )
+    reviewed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    reviewed_at: Mapped[Timestamp | None]
+    # Written by the reviewer for the customer, who sees it with the decision.
+    review_note: Mapped[str | None] = mapped_column(Text)
+
+    submission: Mapped[ReadingSubmission] = relationship(back_populates="readings")
+    register: Mapped[MeterRegister] = relationship()
+    supply_point: Mapped[SupplyPoint] = relationship()
+    reviewed_by: Mapped[Account | None] = relationship(foreign_keys=[reviewed_by_id])

@@ -1,0 +1,417 @@
+"""Supply points for customers: the company's points with their last readings, a point's page
+(contracts to download, meters, reading history, the consumption chart and a CSV export), and
+the self-reading form for points that allow it."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import secrets
+from collections.abc import Callable
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from itertools import groupby
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, FieldList, FileField, FormField, HiddenField, StringField
+from wtforms import Form as PlainForm
+from wtforms.fields import DateField, IntegerField
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+from wtforms.widgets import HiddenInput
+
+from core import charts
+from core.badges import Badge, badge_provider
+from core.extensions import db
+from core.forms import show_domain_error
+from core.navigation import menu_item
+from core.permissions import can, requires
+from core.scope import current_scope
+from core.storage import IMAGE_TYPES, download, read_upload, send_stored
+from models import audit
+from models.db import utcnow
+from models.errors import DomainError
+from models.supply import (
+    Contract,
+    DuplicateSubmission,
+    Meter,
+    ReadingStatus,
+    ReadingSubmission,
+    RegisterValue,
+    SupplyPoint,
+    add_months,
+    expected_for,
+    last_reading,
+    latest_readings,
+    monthly_consumption,
+    points_due,
+    reading_window,
+    readings_with_consumption,
+    recent_decisions,
+    register_field,
+    submit_reading,
+)
+from portal.company import blueprint
+
+menu_item(
+    "company", "company.supply_points", _l("Supply points"), permission="supply.view", order=30
+)
+
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+HISTORY_MONTHS = 24  # the chart's
+HISTORY_TABLE_MONTHS = 12  # the page's table of readings; the CSV has them all
+
+# Billing fills this with functions (session, supply point ids) -> {id: "next advance, as
+# shown"}; the list shows a "Next advance" column when one is registered. Supply does not
+# import billing.
+NEXT_ADVANCE: list[Callable[[Session, list[int]], dict[int, str]]] = []
+
+
+def local_today() -> dt.date:
+    """Today where the signed-in person is (their time zone), the date a reading is for."""
+    return dt.datetime.now(get_timezone()).date()
+
+
+def tolerance() -> Decimal:
+    return Decimal(str(current_app.config["READING_TOLERANCE"]))
+
+
+def _point(code: str) -> SupplyPoint:
+    return current_scope().get(SupplyPoint, code=code)
+
+
+def _template_context() -> dict[str, object]:
+    return {
+        "commodity_label": charts.COMMODITY_LABELS.get,
+        "register_label": charts.register_label,
+        "status_label": charts.STATUS_LABELS.get,
+        "source_label": charts.SOURCE_LABELS.get,
+        "quantity": charts.quantity,
+        "reason_text": charts.reason_text,
+    }
+
+
+@blueprint.route("/supply-points")
+@requires("supply.view")
+def supply_points() -> str:
+    scope = current_scope()
+    points = list(
+        db.session.scalars(scope.select(SupplyPoint).order_by(SupplyPoint.status, SupplyPoint.code))
+    )
+    ids = [p.id for p in points]
+    advances: dict[int, str] = {}
+    for hook in NEXT_ADVANCE:
+        advances.update(hook(db.session, ids))
+    return render_template(
+        "portal/supply/index.html",
+        scope=scope,
+        points=points,
+        latest=latest_readings(db.session, ids),
+        due=points_due(db.session, [scope.company_id], local_today()).get(scope.company_id, set()),
+        show_advances=bool(NEXT_ADVANCE),
+        advances=advances,
+        **_template_context(),
+    )
+
+
+@blueprint.route("/supply-points/<code>")
+@requires("supply.view")
+def supply_points_detail(code: str) -> str:
+    scope = current_scope()
+    point = _point(code)
+    today = local_today()
+    history = readings_with_consumption(
+        db.session, point, since=add_months(today, -HISTORY_TABLE_MONTHS)
+    )
+    months = monthly_consumption(db.session, point, today=today, months=HISTORY_MONTHS)
+    unit = point.commodity.unit
+    chart = charts.bar_chart(
+        charts.month_bars(months, unit),
+        chart_id="consumption",
+        title=_("Monthly consumption, last %(months)s months", months=HISTORY_MONTHS),
+        description=_(
+            "Bars show the consumption in %(unit)s of each month; the table below gives the "
+            "same numbers.",
+            unit=unit,
+        ),
+        unit=unit,
+    )
+    return render_template(
+        "portal/supply/detail.html",
+        scope=scope,
+        point=point,
+        today=today,
+        history=[
+            (day, list(rows))
+            for day, rows in groupby(history, key=lambda pair: pair[0].reading_date)
+        ],
+        months=months,
+        chart=chart,
+        unit=unit,
+        decisions=recent_decisions(db.session, point, since=utcnow() - dt.timedelta(days=60)),
+        due=point.id in points_due(db.session, [scope.company_id], today).get(scope.company_id, ()),
+        window=reading_window(today),
+        history_months=HISTORY_TABLE_MONTHS,
+        can_submit=can("readings.submit") and point.self_reading_allowed and point.is_active,
+        **_template_context(),
+    )
+
+
+@blueprint.route("/supply-points/<code>/contracts/<int:contract_id>")
+@requires("supply.view")
+def supply_points_contract(code: str, contract_id: int) -> Response:
+    point = _point(code)
+    contract = current_scope().get(Contract, id=contract_id, supply_point_id=point.id)
+    if contract.document is None:
+        abort(404)
+    return send_stored(contract.document)
+
+
+class RegisterEntry(PlainForm):
+    """One register's value; the register is named by its id, checked by the operation."""
+
+    register_id = IntegerField(widget=HiddenInput())
+    value = StringField(
+        _l("Reading"),
+        validators=[
+            InputRequired(message=_l("Enter the number shown on this register.")),
+            Length(max=30),
+        ],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )
+    rollover = BooleanField(_l("Meter rolled over"))
+
+
+class ReadingForm(FlaskForm):
+    reading_date = DateField(
+        _l("Date of the reading"),
+        validators=[InputRequired(message=_l("Enter the date you read the meter."))],
+        invalid_value_message=_l("Enter the date as YYYY-MM-DD, for example 2026-03-31."),
+    )
+    registers = FieldList(FormField(RegisterEntry), max_entries=12)
+    photo = FileField(_l("Photo of the meter (optional)"))
+    idempotency_key = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+
+
+def _show_error(form: ReadingForm, error: DomainError) -> None:
+    """A rule about one register goes next to that register's value; others as usual."""
+    for entry in form.registers:
+        if error.field and error.field == register_field(entry.form.register_id.data or 0):
+            show_domain_error(entry.form, DomainError(error.message, "value", **error.params))
+            return
+    show_domain_error(form, error)
+
+
+def _reading_page(
+    point: SupplyPoint, meter: Meter | None, form: ReadingForm, status: int = 200
+) -> tuple[str, int]:
+    today = local_today()
+    form.reading_date.render_kw = {"max": today.isoformat()}
+    registers = {r.id: r for r in meter.registers} if meter else {}
+    hints: dict[int, dict[str, object]] = {}
+    for entry in form.registers:
+        register = registers.get(entry.form.register_id.data or 0)
+        if register is None:
+            entry.form.value.label.text = _("Register")
+            continue
+        entry.form.value.label.text = charts.register_label(register.code)
+        expected = expected_for(db.session, register, today, tolerance=tolerance())
+        shown = Decimal(1).scaleb(-register.decimals)  # as precise as the dial
+        hints[register.id] = {
+            "last": last_reading(db.session, register),
+            "expected": expected,
+            "low": expected.value_low.quantize(shown, ROUND_FLOOR) if expected else None,
+            "high": expected.value_high.quantize(shown, ROUND_CEILING) if expected else None,
+            "daily": expected.daily.quantize(Decimal("0.01")) if expected else None,
+            "register": register,
+        }
+    page = render_template(
+        "portal/supply/reading.html",
+        scope=current_scope(),
+        point=point,
+        meter=meter,
+        form=form,
+        hints=hints,
+        today=today,
+        tolerance_percent=int(tolerance() * 100),
+        max_megabytes=PHOTO_MAX_BYTES // (1024 * 1024),
+        **_template_context(),
+    )
+    return page, status
+
+
+@blueprint.route("/supply-points/<code>/readings/new", methods=["GET", "POST"])
+@requires("readings.submit")
+def supply_points_reading(code: str) -> Response | tuple[str, int]:
+    point = _point(code)
+    meter = point.current_meter
+    if request.method == "GET":
+        form = ReadingForm(
+            formdata=None,
+            data={
+                "reading_date": local_today(),
+                "idempotency_key": secrets.token_urlsafe(24),
+                "registers": [{"register_id": r.id} for r in meter.registers] if meter else [],
+            },
+        )
+        return _reading_page(point, meter, form)
+    form = ReadingForm()
+    if meter is None or not form.validate_on_submit():
+        return _reading_page(point, meter, form, 422)
+    try:
+        photo = read_upload(
+            request.files.get("photo"),
+            allowed=set(IMAGE_TYPES),
+            max_bytes=PHOTO_MAX_BYTES,
+            field="photo",
+        )
+        submission = submit_reading(
+            db.session,
+            actor=current_user._get_current_object(),
+            point=point,
+            meter=meter,
+            reading_date=form.reading_date.data,
+            values=[
+                RegisterValue(e.form.register_id.data or 0, e.form.value.data, e.form.rollover.data)
+                for e in form.registers
+            ],
+            tolerance=tolerance(),
+            today=local_today(),
+            idempotency_key=form.idempotency_key.data or None,
+            photo=photo,
+        )
+    except DuplicateSubmission as duplicate:
+        first = duplicate.submission.id
+        db.session.rollback()
+        flash(_("This reading had already been received. Here it is."), "info")
+        return redirect(url_for("company.supply_points_submission", code=code, submission_id=first))
+    except DomainError as error:
+        db.session.rollback()
+        _show_error(form, error)
+        return _reading_page(point, meter, form, 422)
+    pending = [r for r in submission.readings if r.status == ReadingStatus.PENDING_REVIEW]
+    db.session.commit()
+    if pending:
+        flash(
+            _(
+                "Thank you, your reading is saved. It is not what we expected, so a colleague "
+                "will check it; you will get an e-mail with the result."
+            ),
+            "info",
+        )
+    else:
+        flash(_("Thank you, your reading is saved."), "success")
+    return redirect(url_for("company.supply_points_detail", code=code, _anchor="history"))
+
+
+@blueprint.route("/supply-points/<code>/readings/<int:submission_id>")
+@requires("supply.view")
+def supply_points_submission(code: str, submission_id: int) -> str:
+    point = _point(code)
+    submission = current_scope().get(ReadingSubmission, id=submission_id, supply_point_id=point.id)
+    return render_template(
+        "portal/supply/submission.html",
+        scope=current_scope(),
+        point=point,
+        submission=submission,
+        **_template_context(),
+    )
+
+
+@blueprint.route("/supply-points/<code>/readings/<int:submission_id>/photo")
+@requires("supply.view")
+def supply_points_photo(code: str, submission_id: int) -> Response:
+    point = _point(code)
+    submission = current_scope().get(ReadingSubmission, id=submission_id, supply_point_id=point.id)
+    if submission.photo is None:
+        abort(404)
+    return send_stored(submission.photo, inline=True)
+
+
+def plain(value: Decimal | None) -> str:
+    """A number for a machine: no grouping, a decimal point, no exponent, no trailing zeros."""
+    return "" if value is None else format(value.normalize(), "f")
+
+
+def csv_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: one starting with = + - @ (or a tab or carriage
+    return) would be read as a formula, so it gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+
+@blueprint.route("/supply-points/<code>/readings.csv")
+@requires("supply.view")
+def supply_points_export(code: str) -> Response:
+    point = _point(code)
+    rows = readings_with_consumption(db.session, point)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            _("Date"),
+            _("Meter"),
+            _("Register"),
+            _("Value"),
+            _("Consumption"),
+            _("Unit"),
+            _("Rolled over"),
+            _("Status"),
+            _("Source"),
+            _("Received (UTC)"),
+            _("Note"),
+        ]
+    )
+    in_order = sorted(rows, key=lambda pair: (pair[0].reading_date, pair[0].register.position))
+    for reading, consumption in in_order:
+        writer.writerow(
+            csv_cell(cell)
+            for cell in (
+                reading.reading_date.isoformat(),
+                reading.register.meter.serial_number,
+                reading.register.code,
+                plain(reading.value),
+                plain(consumption),
+                point.commodity.unit,
+                _("yes") if reading.rollover else "",
+                charts.STATUS_LABELS[reading.status],
+                charts.SOURCE_LABELS[reading.submission.source],
+                reading.submission.submitted_at.strftime("%Y-%m-%d %H:%M"),
+                reading.review_note or "",
+            )
+        )
+    audit.record(
+        db.session,
+        "readings.exported",
+        actor=current_user._get_current_object(),
+        target=point,
+        company_id=point.company_id,
+        rows=len(rows),
+    )
+    db.session.commit()
+    return download(
+        out.getvalue().encode("utf-8-sig"),
+        filename=f"readings-{point.code}.csv",
+        content_type="text/csv",
+    )
+
+
+@badge_provider("readings_due", permission="readings.submit")
+def readings_due(session: Session, company_ids: list[int]) -> dict[int, Badge]:
+    """Supply points whose reading window is open and that have no reading for the period
+    (see models.supply.history for the window)."""
+    return {
+        company_id: Badge(
+            label=_("Readings due"),
+            count=len(point_ids),
+            tone="attention",
+            endpoint="company.supply_points",
+        )
+        for company_id, point_ids in points_due(session, company_ids, local_today()).items()
+    }

@@ -1,0 +1,260 @@
+"""The staff side of readings: the review queue (clerks see readings waiting for review with
+their reason, chart and photo, decide each once with a note, and the customer who sent it is
+told by e-mail in their language if they still have access to the company), and the
+distributor's import command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from models.identity import Account, CustomerRole
+from models.memberships import revoke_membership
+from models.outbox import OutboxMessage
+from models.supply import Reading, ReadingStatus, RegisterValue, submit_reading
+from tests import factories
+from tests.factories import read
+
+D = dt.date
+QUEUE = "/backoffice/readings"
+
+
+@pytest.fixture
+def pending(session, people) -> Reading:
+    """Anna's reading on Alfa's point, far above the 10 units a day of January."""
+    point = factories.supply_point(session, people.alfa)
+    read(session, point, D(2025, 1, 1), 1000, source="distributor")
+    read(session, point, D(2025, 1, 31), 1300, who=people.anna)
+    [reading] = read(session, point, D(2025, 2, 10), 1900, who=people.anna).readings
+    assert reading.status == ReadingStatus.PENDING_REVIEW
+    session.commit()
+    return reading
+
+
+def text_of(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def decide(client, reading, decision: str, note: str = ""):  # type: ignore[no-untyped-def]
+    return client.post_form(f"{QUEUE}/{reading.id}/decision", {"decision": decision, "note": note})
+
+
+def status_of(session, reading) -> str:
+    session.expire_all()
+    return session.get(Reading, reading.id).status
+
+
+def mails_to(session, email: str) -> list[OutboxMessage]:
+    session.expire_all()
+    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email)))
+
+
+def test_the_queue_lists_pending_readings_with_their_reason(client, people, session, pending):
+    accepted_point = factories.supply_point(session, people.beta)
+    read(session, accepted_point, D(2025, 1, 1), 5, who=people.jan)
+    session.commit()
+    client.login(people.clerk.email)
+    page = text_of(client.get(QUEUE))
+    assert "1 reading waits for a decision" in page
+    assert pending.supply_point.code in page and "Alfa Trade s.r.o." in page
+    assert "Consumption of 600 kWh is above the expected range of 50 to 150 kWh." in page
+    assert accepted_point.code not in page
+    assert f'href="{QUEUE}/{pending.id}"' in page
+
+
+def test_the_menu_offers_the_queue_only_to_staff_who_review_readings(client, people):
+    client.login(people.clerk.email)
+    assert "Readings to review" in text_of(client.get("/backoffice/companies"))
+    client.post_form("/logout")
+    client.login(people.agent.email)
+    assert "Readings to review" not in text_of(client.get("/backoffice/companies"))
+    assert client.get(QUEUE).status_code == 403
+
+
+def test_the_review_page_shows_the_reason_the_history_the_chart_and_the_photo(
+    client, people, session
+):
+    point = factories.supply_point(session, people.alfa)
+    read(session, point, D(2025, 1, 1), 1000, source="distributor")
+    read(session, point, D(2025, 1, 31), 1300, who=people.jan)
+    photo = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(photo, format="JPEG")
+
+    class Upload:
+        data, filename, content_type = photo.getvalue(), "meter.jpg", "image/jpeg"
+
+    meter = point.current_meter
+    submission = submit_reading(
+        session,
+        actor=people.jan,
+        point=point,
+        meter=meter,
+        reading_date=D(2025, 2, 10),
+        values=[RegisterValue(meter.registers[0].id, "1310")],
+        photo=Upload(),
+    )
+    reading = submission.readings[0]
+    session.commit()
+    client.login(people.clerk.email)
+    page = client.get(f"{QUEUE}/{reading.id}").get_data(as_text=True)
+    text = html.unescape(page)
+    assert "Consumption of 10 kWh is below the expected range of 50 to 150 kWh." in text
+    assert "<svg" in page and 'role="img"' in page and "style=" not in page
+    assert "Latest readings of this register" in text and "1,300" in text
+    assert f'src="{QUEUE}/{reading.id}/photo"' in page
+    shown = client.get(f"{QUEUE}/{reading.id}/photo")
+    assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
+    assert shown.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_clerk_accepts_a_reading_and_its_sender_is_told_by_email(
+    client, people, session, pending
+):
+    client.login(people.clerk.email)
+    done = decide(client, pending, "accept", "Confirmed by phone.")
+    assert done.status_code == 302 and done.location.endswith(QUEUE)
+    assert "The reading was accepted." in text_of(client.get(done.location))
+    assert status_of(session, pending) == ReadingStatus.ACCEPTED
+    [mail] = mails_to(session, people.anna.email)
+    assert mail.subject == f"Your meter reading for {pending.supply_point.code} was accepted"
+    assert "checked and accepted" in mail.body_text and "Confirmed by phone." in mail.body_text
+    link = f"https://portal.example.test/c/alfa-trade/supply-points/{pending.supply_point.code}"
+    assert link in mail.body_text and link in mail.body_html
+
+
+def test_a_rejection_reaches_the_customer_on_the_page_and_by_email(
+    client, other_client, people, session, pending
+):
+    client.login(people.clerk.email)
+    decide(client, pending, "reject", "The photo shows 1,400 — please send it again.")
+    assert status_of(session, pending) == ReadingStatus.REJECTED
+    [mail] = mails_to(session, people.anna.email)
+    assert mail.subject.endswith("was rejected")
+    assert "The photo shows 1,400" in mail.body_text
+    other_client.login(people.anna.email)
+    page = text_of(other_client.get(f"/c/alfa-trade/supply-points/{pending.supply_point.code}"))
+    assert "Rejected" in page and "The photo shows 1,400 — please send it again." in page
+
+
+def test_the_email_is_written_in_the_senders_language(client, people, session, pending):
+    session.get(Account, people.anna.id).locale = "sk"
+    session.commit()
+    client.login(people.clerk.email)
+    decide(client, pending, "accept")
+    [mail] = mails_to(session, people.anna.email)
+    assert "10. 2. 2025" in mail.body_text  # the Slovak date format
+
+
+def test_a_rejection_needs_a_note_next_to_the_note_field(client, people, session, pending):
+    client.login(people.clerk.email)
+    page = decide(client, pending, "reject", "   ")
+    assert page.status_code == 422
+    assert re.search(r'id="note-error">Write a note for the customer', text_of(page))
+    assert status_of(session, pending) == ReadingStatus.PENDING_REVIEW
+    assert mails_to(session, people.anna.email) == []
+
+
+def test_a_reading_is_decided_once(client, other_client, people, session, pending):
+    client.login(people.clerk.email)
+    other_client.login(people.admin.email)
+    assert decide(client, pending, "accept").status_code == 302
+    late = decide(other_client, pending, "reject", "No")
+    assert late.status_code == 422
+    assert "This reading has already been decided." in text_of(late)
+    assert status_of(session, pending) == ReadingStatus.ACCEPTED
+    assert len(mails_to(session, people.anna.email)) == 1
+    assert pending.id not in [r for r in re.findall(r"/readings/(\d+)", text_of(client.get(QUEUE)))]
+
+
+def test_an_empty_decision_changes_nothing(client, people, session, pending):
+    client.login(people.clerk.email)
+    refused = client.post_form(f"{QUEUE}/{pending.id}/decision", {"decision": "approve-all"})
+    assert refused.status_code == 302
+    assert "Choose whether to accept or reject" in text_of(client.get(refused.location))
+    assert status_of(session, pending) == ReadingStatus.PENDING_REVIEW
+
+
+def test_a_sender_who_lost_access_to_the_company_is_not_told(client, people, session, pending):
+    membership = factories.membership(session, people.anna, people.alfa)
+    revoke_membership(session, actor=people.jan, membership=membership)
+    session.commit()
+    client.login(people.clerk.email)
+    decide(client, pending, "accept")
+    assert status_of(session, pending) == ReadingStatus.ACCEPTED
+    assert mails_to(session, people.anna.email) == []
+
+
+def test_a_reading_that_does_not_exist_is_not_found(client, people, session, pending):
+    client.login(people.clerk.email)
+    assert client.get(f"{QUEUE}/{pending.id + 1000}").status_code == 404
+    assert (
+        decide(client, type("Missing", (), {"id": pending.id + 1000}), "accept").status_code == 404
+    )
+
+
+def test_customers_cannot_reach_the_queue(client, people, pending):
+    client.login(people.jan.email)
+    assert client.get(QUEUE).status_code == 403
+    assert decide(client, pending, "accept").status_code == 403
+    assert client.get(f"{QUEUE}/{pending.id}/photo").status_code == 403
+
+
+def test_a_viewer_member_gets_no_mail_for_a_reading_they_did_not_send(
+    client, people, session, pending
+):
+    viewer = factories.account(session)
+    factories.member(session, viewer, people.alfa, CustomerRole.VIEWER)
+    session.commit()
+    client.login(people.clerk.email)
+    decide(client, pending, "accept")
+    assert mails_to(session, viewer.email) == []
+    assert len(mails_to(session, people.anna.email)) == 1
+
+
+def test_the_import_command_keeps_a_good_file_and_refuses_a_bad_one_whole(
+    bound_app, people, session, tmp_path
+):
+    point = factories.supply_point(session, people.gamma, self_reading=False)
+    session.commit()
+    serial = point.current_meter.serial_number
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "\ufeffsupply_point;meter;register;date;value\n"
+        f"{point.code};{serial};T1;2025-01-01;100\n{point.code};{serial};T1;2025-02-01;400\n",
+        encoding="utf-8",
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "supply_point,meter,register,date,value\n"
+        f"{point.code},{serial},T1,2025-03-01,500\n{point.code},{serial},T1,1.4.2025,600\n",
+        encoding="utf-8",
+    )
+    runner = bound_app.test_cli_runner()
+
+    def run(path):  # type: ignore[no-untyped-def]
+        with bound_app.app_context():  # as `flask` gives every command
+            return runner.invoke(args=["import-readings", str(path)])
+
+    refused = run(bad)
+    assert refused.exit_code == 1
+    assert "line 2: valid" in refused.output
+    assert "line 3: refused: Write the date as YYYY-MM-DD" in refused.output
+    assert "Nothing imported: 1 of 2 rows were refused." in refused.output
+    session.expire_all()
+    assert session.scalars(select(Reading).where(Reading.supply_point_id == point.id)).all() == []
+
+    done = run(good)
+    assert done.exit_code == 0, done.output
+    assert "Imported 2 readings; 0 were already there." in done.output
+    again = run(good)
+    assert "Imported 0 readings; 2 were already there." in again.output
+    session.expire_all()
+    stored = session.scalars(select(Reading).where(Reading.supply_point_id == point.id)).all()
+    assert sorted(r.value for r in stored) == [100, 400]
+    assert {r.status for r in stored} == {ReadingStatus.ACCEPTED}

@@ -1,0 +1,104 @@
+"""Meter readings in a real browser, on the demo data: Jan sends the high and low tariff of
+Alfa's office meter together, inside the range the form shows, and finds them in the
+history; a clerk rejects Beta's unusual water reading with a note, and Jan sees why."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from models.demo import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+OFFICE = "Obchodná 12, 811 06 Bratislava (office)"
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def flash(page: Page):  # type: ignore[no-untyped-def]
+    return page.locator(".flashes .alert")
+
+
+def shown(value: Decimal) -> str:
+    """A quantity as the English pages write it: 31,462.9 (no trailing zeros)."""
+    text = f"{value:,.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def fill_in_the_middle_of_the_range(page: Page) -> list[Decimal]:
+    """Types, for each register, the middle of the expected range the form shows."""
+    values = []
+    for register in ("High tariff (HT)", "Low tariff (NT)"):
+        entry = page.locator(".register-entry").filter(has_text=register)
+        low = Decimal(entry.locator(".expected-low").inner_text().replace(",", ""))
+        high = Decimal(entry.locator(".expected-high").inner_text().replace(",", ""))
+        value = ((low + high) / 2).quantize(Decimal("0.1"))
+        entry.get_by_label(register).fill(str(value))
+        values.append(value)
+    return values
+
+
+def test_a_customer_sends_both_registers_and_sees_them_in_the_history(page: Page) -> None:
+    sign_in(page, "jan.novak@example.com")
+    page.goto("/c/alfa-trade/")
+    page.get_by_role("navigation", name="Company menu").get_by_role(
+        "link", name="Supply points"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Supply points")
+    row = page.get_by_role("row").filter(has_text="two-tariff")
+    row.get_by_role("link").click()
+    expect(page.locator(".page-head .lead")).to_contain_text(OFFICE)
+    expect(page.get_by_role("img", name=re.compile("Monthly consumption"))).to_be_visible()
+
+    page.get_by_role("link", name="Send a meter reading").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Send a meter reading")
+    values = fill_in_the_middle_of_the_range(page)
+    page.get_by_role("button", name="Send the reading").click()
+
+    expect(flash(page)).to_have_text("Thank you, your reading is saved.")
+    history = page.locator("#history table")
+    newest = history.locator("tbody tr").first
+    expect(newest).to_contain_text(shown(values[0]))
+    expect(newest).to_contain_text("Accepted")
+    expect(history.locator("tbody tr").nth(1)).to_contain_text(shown(values[1]))
+    expect(newest.locator("th")).to_contain_text(re.compile(r"\d{4}"))
+
+    # Sending today's reading again shows the first one instead of making a second.
+    page.goto(page.url.split("#")[0] + "/readings/new")
+    fill_in_the_middle_of_the_range(page)
+    page.get_by_role("button", name="Send the reading").click()
+    expect(flash(page)).to_have_text("This reading had already been received. Here it is.")
+    expect(page.get_by_role("cell", name=re.compile(re.escape(shown(values[0]))))).to_be_visible()
+
+
+def test_a_clerk_rejects_a_reading_with_a_note_the_customer_then_reads(page: Page) -> None:
+    sign_in(page, "clerk@example.com")
+    page.goto("/backoffice/readings")
+    queue = page.locator("table.review-queue tbody tr")
+    expect(queue).to_have_count(1)
+    expect(queue).to_contain_text("Beta Services s.r.o.")
+    expect(queue).to_contain_text("above the expected range")
+    queue.get_by_role("link").click()
+    expect(page.get_by_role("img", name=re.compile("Monthly consumption"))).to_be_visible()
+    page.get_by_label("Note for the customer").fill("Please check the pipes for a leak.")
+    page.get_by_role("button", name="Reject the reading").click()
+    expect(flash(page)).to_have_text("The reading was rejected.")
+    expect(page.get_by_text("Nothing to review. Every reading has been decided.")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, "jan.novak@example.com")
+    page.goto("/c/beta-services/supply-points")
+    page.get_by_role("row").filter(has_text="Košice").get_by_role("link").click()
+    decisions = page.get_by_role("region", name="Decisions on your readings")
+    expect(decisions).to_contain_text("Rejected")
+    expect(decisions).to_contain_text("Please check the pipes for a leak.")

@@ -1,0 +1,91 @@
+"""Advance payments: the year's schedule as a page, as an iCalendar file with reminders,
+and as a PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from icalendar import Calendar
+from pypdf import PdfReader
+
+from models.billing import mark_advance_paid, schedule_advances
+
+
+@pytest.fixture
+def schedule(session, people):
+    year = dt.date.today().year
+    advances = schedule_advances(
+        session,
+        actor=people.admin,
+        company=people.alfa,
+        supply_point_id=None,
+        first_due=dt.date(year, 1, 31),
+        months=12,
+        amount=Decimal("420.00"),
+        variable_symbol="91000001",
+    )
+    for advance in advances[:3]:
+        mark_advance_paid(session, actor=people.clerk, advance=advance)
+    session.commit()
+    return advances
+
+
+def test_advances_fall_on_the_same_day_or_the_month_s_last(schedule):
+    assert [a.due_date.day for a in schedule][:4] == [
+        31,
+        28 if schedule[1].due_date.year % 4 else 29,
+        31,
+        30,
+    ]
+
+
+def test_the_page_shows_the_year_with_what_is_still_to_pay(client, people, schedule):
+    client.login(people.jan.email)
+    page = client.get(f"/c/{people.alfa.slug}/advances").get_data(as_text=True)
+    assert page.count("€420.00") >= 12
+    assert "Still to pay this year: €3,780.00" in page
+    assert "Total for the year: €5,040.00" in page
+
+
+def test_the_calendar_file_has_each_due_advance_with_a_reminder(client, people, schedule):
+    client.login(people.jan.email)
+    response = client.get(f"/c/{people.alfa.slug}/advances.ics")
+    assert response.mimetype == "text/calendar"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    calendar = Calendar.from_ical(response.data)
+    events = [c for c in calendar.walk("VEVENT")]
+    assert len(events) == 9  # twelve, three of them paid
+    first = events[0]
+    assert first.decoded("dtstart") == schedule[3].due_date
+    assert "420.00" in str(first.get("summary"))
+    alarm = first.walk("VALARM")[0]
+    assert alarm.decoded("trigger") == dt.timedelta(days=-2)
+    assert len({str(e.get("uid")) for e in events}) == 9
+
+
+def test_the_schedule_pdf_lists_the_payments(client, people, schedule):
+    client.login(people.jan.email)
+    response = client.get(f"/c/{people.alfa.slug}/advances.pdf")
+    assert response.status_code == 200
+    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert "Alfa Trade s.r.o." in text and text.count("€420.00") == 12
+    assert "91000001" in text
+
+
+def test_another_company_s_schedule_is_not_there(client, people, schedule):
+    client.login(people.jan.email)
+    page = client.get(f"/c/{people.beta.slug}/advances").get_data(as_text=True)
+    assert "€420.00" not in page and "No advance payments are scheduled" in page
+    ics = Calendar.from_ical(client.get(f"/c/{people.beta.slug}/advances.ics").data)
+    assert list(ics.walk("VEVENT")) == []
+
+
+@pytest.mark.parametrize("year", ["1999", "abc", "²", "-1"])
+def test_an_odd_year_shows_the_current_one(client, people, schedule, year):
+    client.login(people.jan.email)
+    response = client.get(f"/c/{people.alfa.slug}/advances?year={year}")
+    assert response.status_code == 200
+    assert f"Advance payments {dt.date.today().year}" in response.get_data(as_text=True)

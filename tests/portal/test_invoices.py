@@ -1,0 +1,239 @@
+"""Invoices in the portal: the list and its filters, the badge, and the PDF — read back,
+its QR code decoded the way a banking app reads it, served from storage after the first
+render, and rendered with a fetcher that reaches nothing but our static files."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pypdfium2
+import pytest
+import zxingcpp
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+import core.pdf
+from models.billing import InvoicePdf, record_payment
+from tests import factories
+
+
+@pytest.fixture
+def invoices(session, people):
+    """Alfa: 2026-0042 unpaid (due 15 Nov), 2026-0041 paid, 2026-0040 overdue since October."""
+    unpaid = factories.invoice(session, people.alfa, "2026-0042", due="2099-11-15")
+    paid = factories.invoice(
+        session, people.alfa, "2026-0041", issued="2026-10-01", due="2026-10-15"
+    )
+    record_payment(
+        session, actor=people.clerk, invoice=paid, amount=paid.gross_total, expected_version=1
+    )
+    overdue = factories.invoice(
+        session, people.alfa, "2026-0040", issued="2025-09-01", due="2025-09-15"
+    )
+    session.commit()
+    return unpaid, paid, overdue
+
+
+def numbers(page: str) -> list[str]:
+    import re
+
+    return re.findall(r'/invoices/(2026-\d{4})">', page)
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("all", ["2026-0042", "2026-0041", "2026-0040"]),
+        ("unpaid", ["2026-0042", "2026-0040"]),
+        ("overdue", ["2026-0040"]),
+        ("paid", ["2026-0041"]),
+        ("nonsense", ["2026-0042", "2026-0041", "2026-0040"]),
+    ],
+)
+def test_the_list_filters_by_status(client, people, invoices, status, expected):
+    client.login(people.jan.email)
+    page = client.get(f"/c/{people.alfa.slug}/invoices?status={status}").get_data(as_text=True)
+    assert numbers(page) == expected
+
+
+def test_the_list_filters_by_year_and_shows_the_unpaid_total(client, people, invoices):
+    client.login(people.jan.email)
+    page = client.get(f"/c/{people.alfa.slug}/invoices?year=2025").get_data(as_text=True)
+    assert numbers(page) == ["2026-0040"]
+    assert "To pay: €289.20" in page and "1 overdue" in page
+
+
+def test_the_switcher_badge_counts_unpaid_invoices_with_their_total(client, people, invoices):
+    client.login(people.jan.email)
+    page = client.get("/companies").get_data(as_text=True)
+    main = page[page.index("<main") :]
+    alfa = main[main.index("Alfa Trade") : main.index("Beta Services")]
+    assert '<span class="badge badge-alert">2</span> unpaid invoices · €289.20' in alfa
+
+
+def test_an_invoice_of_another_company_is_404(client, people, invoices):
+    client.login(people.anna.email)  # Alfa's manager
+    factories.invoice(factories_session(people), people.beta, "2026-0099")
+    factories_session(people).commit()
+    assert client.get(f"/c/{people.alfa.slug}/invoices/2026-0099").status_code == 404
+    assert client.get(f"/c/{people.alfa.slug}/invoices/2026-0099/pdf").status_code == 404
+    assert client.get(f"/c/{people.beta.slug}/invoices/2026-0099").status_code == 404
+
+
+def test_a_technician_cannot_see_invoices(client, people, session, invoices):
+    from models.identity import CustomerRole
+
+    tech = factories.account(session)
+    factories.member(session, tech, people.alfa, CustomerRole.TECHNICIAN)
+    session.commit()
+    client.login(tech.email)
+    assert client.get(f"/c/{people.alfa.slug}/invoices").status_code == 403
+    assert "unpaid invoice" not in client.get("/companies").get_data(as_text=True)
+
+
+def test_the_detail_shows_lines_and_payment_details(client, people, invoices):
+    client.login(people.jan.email)
+    page = client.get(f"/c/{people.alfa.slug}/invoices/2026-0042").get_data(as_text=True)
+    assert "Electricity" in page and "€0.25" in page and "€144.60" in page
+    assert factories.ISSUER_IBAN in page
+
+
+def pdf_of(client, people, number="2026-0042"):
+    response = client.get(f"/c/{people.alfa.slug}/invoices/{number}/pdf")
+    assert response.status_code == 200
+    return response
+
+
+def test_the_pdf_carries_number_total_and_iban(client, people, invoices):
+    client.login(people.jan.email)
+    response = pdf_of(client, people)
+    assert response.mimetype == "application/pdf"
+    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert "2026-0042" in text and "€144.60" in text and factories.ISSUER_IBAN in text
+    assert "Alfa Trade s.r.o." in text and "Energia Slovensko" in text
+
+
+def test_the_pdf_download_is_private_and_never_sniffed(client, people, invoices):
+    client.login(people.jan.email)
+    headers = pdf_of(client, people).headers
+    assert headers["Content-Disposition"] == "attachment; filename=invoice-2026-0042.pdf"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Cache-Control"] == "private, no-store"
+
+
+def decode_qr(pdf: bytes) -> str:
+    page = pypdfium2.PdfDocument(pdf)[0]
+    image = page.render(scale=300 / 72).to_pil()
+    found = zxingcpp.read_barcodes(image)
+    assert found, "no barcode found on the page"
+    return found[0].text
+
+
+def test_the_qr_code_is_an_epc_payment_a_banking_app_can_read(client, people, invoices):
+    client.login(people.jan.email)
+    payload = decode_qr(pdf_of(client, people).data).split("\n")
+    assert payload[:4] == ["BCD", "002", "1", "SCT"]
+    assert payload[5] == "Energia Slovensko, a.s."
+    assert payload[6] == factories.ISSUER_IBAN
+    assert payload[7].startswith("EUR") and Decimal(payload[7][3:]) == Decimal("144.60")
+    assert "2026-0042" in payload[-1]
+
+
+def test_a_second_download_serves_the_stored_bytes_without_rendering(
+    client, people, invoices, monkeypatch, session, bound_app
+):
+    client.login(people.jan.email)
+    first = pdf_of(client, people).data
+    # A new session, as the next request has: the stored PDF must have been committed.
+    with bound_app.app_context():
+        from core.extensions import db
+
+        assert db.session.scalar(select(func.count(InvoicePdf.id))) == 1
+    renders = []
+    monkeypatch.setattr(core.pdf, "render_pdf", lambda *a, **k: renders.append(a) or b"")
+    second = pdf_of(client, people).data
+    assert second == first and renders == []
+    session.expire_all()  # what was committed, not what this session saw
+    assert session.scalar(select(func.count(InvoicePdf.id))) == 1
+
+
+def test_a_payment_makes_a_new_version_with_a_new_pdf(client, people, invoices, session):
+    client.login(people.jan.email)
+    first = pdf_of(client, people).data
+    unpaid = invoices[0]
+    record_payment(
+        session, actor=people.clerk, invoice=unpaid, amount=Decimal("44.60"), expected_version=1
+    )
+    session.commit()
+    second = pdf_of(client, people).data
+    assert second != first
+    amount = decode_qr(second).split("\n")[7]
+    assert Decimal(amount[3:]) == Decimal("100.00")  # the QR asks for what is left
+    assert session.scalar(select(func.count(InvoicePdf.id))) == 2
+
+
+def test_a_paid_invoice_pdf_has_no_payment_qr(client, people, invoices):
+    client.login(people.jan.email)
+    pdf = pdf_of(client, people, "2026-0041").data
+    assert zxingcpp.read_barcodes(pypdfium2.PdfDocument(pdf)[0].render(scale=4).to_pil()) == []
+
+
+def test_without_weasyprint_the_pdf_link_shows_a_clear_page(client, people, invoices, monkeypatch):
+    def missing():
+        raise core.pdf.PdfUnavailable("libpango-1.0.so.0: cannot open shared object file")
+
+    monkeypatch.setattr(core.pdf, "_weasyprint", missing)
+    client.login(people.jan.email)
+    response = client.get(f"/c/{people.alfa.slug}/invoices/2026-0042/pdf")
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "Invoice PDFs cannot be produced right now" in page and "libpango" not in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://127.0.0.1:6379/",
+        "https://example.com/x.png",
+        "https://pdf.invalid/static/../../app.py",
+        "https://pdf.invalid/static/%2e%2e/app.py",
+        "https://pdf.invalid/etc/passwd",
+        "https://pdf.invalid/static/css/pdf.css?x=1",
+    ],
+)
+def test_the_pdf_fetcher_serves_nothing_but_static_files(bound_app, url):
+    with bound_app.app_context():
+        fetcher = core.pdf.static_only_fetcher()
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+        assert fetcher.fetch("https://pdf.invalid/static/css/pdf.css").status == 200
+
+
+def test_markup_in_imported_data_is_printed_as_text_and_fetches_nothing(
+    client, people, session, monkeypatch
+):
+    fetched = []
+    original = core.pdf.static_only_fetcher
+
+    def spy():
+        fetcher = original()
+        real = fetcher.fetch
+        fetcher.fetch = lambda url, headers=None: fetched.append(url) or real(url, headers)
+        return fetcher
+
+    monkeypatch.setattr(core.pdf, "static_only_fetcher", spy)
+    evil = '<img src="file:///etc/passwd"><link rel=stylesheet href="http://evil/">'
+    factories.invoice(session, people.alfa, "2026-0666", lines=((evil, "1", "10.00", "20"),))
+    session.commit()
+    client.login(people.jan.email)
+    text = PdfReader(io.BytesIO(pdf_of(client, people, "2026-0666").data)).pages[0].extract_text()
+    assert "<img src=" in text
+    assert fetched == ["https://pdf.invalid/static/css/pdf.css"]
+
+
+def factories_session(people):
+    from sqlalchemy.orm import object_session
+
+    return object_session(people.jan)
