@@ -24,8 +24,7 @@ from wtforms.widgets import TextInput
 from backoffice import blueprint
 from core.errors import render_error
 from core.extensions import db, limiter
-from core.forms import options, show_domain_error
-from core.i18n import domain_message
+from core.forms import act, options, show_domain_error
 from core.navigation import menu_item
 from core.pagination import paginate, requested_page
 from core.pdf import PdfUnavailable, render_pdf
@@ -369,14 +368,10 @@ def pricelists_item(price_list_id: int) -> Response | tuple[str, int]:
 @requires("pricelists.manage")
 def pricelists_item_remove(price_list_id: int, item_id: int) -> Response:
     price_list = _price_list(price_list_id)
-    try:
-        remove_item(db.session, actor=actor(), price_list=price_list, item_id=item_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-    else:
-        db.session.commit()
-        flash(_("The item was removed."), "success")
+    act(
+        lambda: remove_item(db.session, actor=actor(), price_list=price_list, item_id=item_id),
+        lambda: _("The item was removed."),
+    )
     return redirect(url_for("backoffice.pricelists_detail", price_list_id=price_list_id))
 
 
@@ -418,14 +413,10 @@ def pricelists_assign(price_list_id: int) -> Response | tuple[str, int]:
 @requires("pricelists.manage")
 def pricelists_unassign(price_list_id: int, group_id: int) -> Response:
     price_list = _price_list(price_list_id)
-    try:
-        unassign(db.session, actor=actor(), price_list=price_list, group_id=group_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-    else:
-        db.session.commit()
-        flash(_("The price list no longer applies to that group."), "success")
+    act(
+        lambda: unassign(db.session, actor=actor(), price_list=price_list, group_id=group_id),
+        lambda: _("The price list no longer applies to that group."),
+    )
     return redirect(url_for("backoffice.pricelists_detail", price_list_id=price_list_id))
 
 
@@ -463,14 +454,10 @@ def pricelists_file(price_list_id: int) -> Response | tuple[str, int]:
 @requires("pricelists.manage")
 def pricelists_file_remove(price_list_id: int) -> Response:
     price_list = _price_list(price_list_id)
-    try:
-        detach_file(db.session, actor=actor(), price_list=price_list)
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-    else:
-        db.session.commit()
-        flash(_("The attached PDF was removed; customers get the generated one."), "success")
+    act(
+        lambda: detach_file(db.session, actor=actor(), price_list=price_list),
+        lambda: _("The attached PDF was removed; customers get the generated one."),
+    )
     return redirect(url_for("backoffice.pricelists_detail", price_list_id=price_list_id))
 
 

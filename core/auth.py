@@ -31,7 +31,9 @@ def init_app(app: Flask) -> None:
     app.url_value_preprocessor(_resolve_login)
 
 
-def _resolve_login(_endpoint: str | None, _values: dict | None) -> None:
+def _resolve_login(endpoint: str | None, _values: dict | None) -> None:
+    if endpoint == "static":  # our CSS and icons need no one signed in: no database trip
+        return
     current_user._get_current_object()
     if db.session.dirty or db.session.new:
         db.session.commit()

@@ -1,13 +1,15 @@
-"""What every form shares: choices for select fields, and a refused rule's message next to
-its field."""
+"""What every form shares: choices for select fields, a refused rule's message next to its
+field, and the commit-or-refuse step of a button that changes something."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
+from core.extensions import db
 from core.i18n import domain_message
 from models.errors import DomainError
 
@@ -25,3 +27,17 @@ def show_domain_error(form: FlaskForm, error: DomainError) -> None:
 def options(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
     """Select-field choices from (value, label) pairs; labels may be lazy strings."""
     return [SelectChoice(value, str(label)) for value, label in pairs]
+
+
+def act(operation: Callable[[], object], success: Callable[[], str]) -> bool:
+    """For a button that changes something: runs the domain operation, then commits and
+    flashes `success()`, or rolls back and flashes the refused rule. True when it worked."""
+    try:
+        operation()
+    except DomainError as error:
+        db.session.rollback()
+        flash(domain_message(error), "error")
+        return False
+    db.session.commit()
+    flash(success(), "success")
+    return True

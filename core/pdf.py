@@ -12,7 +12,7 @@ from typing import Any
 from flask import current_app, render_template
 from flask_babel import force_locale
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
@@ -20,6 +20,8 @@ from models.billing.tables import Invoice, InvoicePdf
 from models.files import StoredFile, store_file
 
 log = logging.getLogger(__name__)
+# WeasyPrint narrates every render step at INFO; warnings and errors still come through.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 # Relative URLs in PDF templates resolve against this base; nothing else is ever fetched.
 BASE_URL = "https://pdf.invalid/"
@@ -105,6 +107,21 @@ def invoice_pdf(session: Session, invoice: Invoice) -> tuple[StoredFile, bool]:
             raise
         return found, False
     return stored, True
+
+
+def stored_invoice_pdf(session: Session, invoices: Select[tuple[Invoice]]) -> StoredFile | None:
+    """The stored PDF of the current version of the invoice `invoices` selects (a query
+    through the company scope), bytes included, in one query; None if not rendered yet."""
+    invoice = invoices.subquery()
+    return session.scalar(
+        select(StoredFile)
+        .join(InvoicePdf, InvoicePdf.file_id == StoredFile.id)
+        .join(
+            invoice,
+            (InvoicePdf.invoice_id == invoice.c.id) & (InvoicePdf.version == invoice.c.version),
+        )
+        .options(undefer(StoredFile.data))
+    )
 
 
 def _stored(session: Session, invoice: Invoice) -> StoredFile | None:

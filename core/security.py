@@ -53,7 +53,7 @@ def _headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if current_user and current_user.is_authenticated:
+    if request.endpoint != "static" and current_user.is_authenticated:
         # Pages behind a login are the account's own: no shared or back-button caches.
         headers.setdefault("Cache-Control", "private, no-store")
     return response

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, current_app, render_template, request
 from flask_babel import format_currency, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import extract, func, select
+from sqlalchemy import Select, extract, func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
@@ -16,7 +16,7 @@ from core.extensions import db, limiter
 from core.i18n import local_today
 from core.navigation import menu_item
 from core.pagination import paginate, requested_page
-from core.pdf import PdfUnavailable, invoice_pdf
+from core.pdf import PdfUnavailable, invoice_pdf, stored_invoice_pdf
 from core.permissions import requires
 from core.scope import current_scope
 from core.storage import send_stored
@@ -76,16 +76,18 @@ def invoices() -> str:
     )
 
 
-def _invoice(number: str, *, with_lines: bool = True) -> Invoice:
+def _invoice_query(number: str) -> Select[tuple[Invoice]]:
     """The company's invoice with this number (numbers are unique per issuer: `?issuer=`
     picks one when two issuers used the same number)."""
     stmt = current_scope().select(Invoice).where(Invoice.number == number)
     issuer = request.args.get("issuer")
     if issuer:
         stmt = stmt.where(Invoice.issuer.has(code=issuer))
-    if with_lines:
-        stmt = stmt.options(selectinload(Invoice.lines))
-    found = db.session.scalars(stmt.order_by(Invoice.id)).first()
+    return stmt.order_by(Invoice.id).limit(1)
+
+
+def _invoice(number: str) -> Invoice:
+    found = db.session.scalars(_invoice_query(number).options(selectinload(Invoice.lines))).first()
     if found is None:
         abort(404)
     return found
@@ -104,7 +106,13 @@ def invoices_detail(number: str) -> str:
 @requires("invoices.view")
 @limiter.limit("60 per minute")
 def invoices_pdf(number: str) -> Response | tuple[str, int]:
-    invoice = _invoice(number, with_lines=False)  # a stored PDF needs no lines
+    # The usual case, one query: the stored PDF of the invoice's current version.
+    stored = stored_invoice_pdf(db.session, _invoice_query(number))
+    if stored is not None:
+        return send_stored(stored)
+    invoice = db.session.scalars(_invoice_query(number)).first()
+    if invoice is None:
+        abort(404)
     try:
         stored, rendered = invoice_pdf(db.session, invoice)
     except PdfUnavailable:

@@ -16,8 +16,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from core.badges import Badge, badge_provider
 from core.extensions import db
-from core.forms import options, show_domain_error
-from core.i18n import domain_message
+from core.forms import act, options, show_domain_error
 from core.mail import external_url, send_mail
 from core.navigation import menu_item
 from core.permissions import ROLE_DESCRIPTIONS, ROLE_LABELS, can, requires
@@ -128,26 +127,19 @@ def change_login_role(membership_id: int) -> Response:
     membership = current_scope().get(Membership, id=membership_id)
     form = RoleForm()
     if form.validate_on_submit():
-        try:
-            change_role(
+        act(
+            lambda: change_role(
                 db.session,
                 actor=current_user._get_current_object(),
                 membership=membership,
                 role=CustomerRole(form.role.data),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            flash(domain_message(error), "error")
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "%(name)s is now %(role)s.",
-                    name=membership.account.full_name,
-                    role=ROLE_LABELS[membership.role],
-                ),
-                "success",
-            )
+            ),
+            lambda: _(
+                "%(name)s is now %(role)s.",
+                name=membership.account.full_name,
+                role=ROLE_LABELS[membership.role],
+            ),
+        )
     else:
         flash(_("Choose a role from the list."), "error")
     return redirect(url_for("company.logins"))
@@ -158,19 +150,12 @@ def change_login_role(membership_id: int) -> Response:
 def revoke_login(membership_id: int) -> Response:
     membership = current_scope().get(Membership, id=membership_id)
     name = membership.account.full_name
-    try:
-        revoke_membership(
+    act(
+        lambda: revoke_membership(
             db.session, actor=current_user._get_current_object(), membership=membership
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-    else:
-        db.session.commit()
-        flash(
-            _("%(name)s no longer has access. The company's data is unchanged.", name=name),
-            "success",
-        )
+        ),
+        lambda: _("%(name)s no longer has access. The company's data is unchanged.", name=name),
+    )
     return redirect(url_for("company.logins"))
 
 
@@ -178,16 +163,12 @@ def revoke_login(membership_id: int) -> Response:
 @requires("company.logins.manage")
 def withdraw_invitation(invitation_id: int) -> Response:
     invitation = current_scope().get(Invitation, id=invitation_id)
-    try:
-        revoke_invitation(
+    act(
+        lambda: revoke_invitation(
             db.session, actor=current_user._get_current_object(), invitation=invitation
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
-    else:
-        db.session.commit()
-        flash(_("The invitation for %(email)s was withdrawn.", email=invitation.email), "success")
+        ),
+        lambda: _("The invitation for %(email)s was withdrawn.", email=invitation.email),
+    )
     return redirect(url_for("company.logins"))
 
 

@@ -99,6 +99,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.create_index('ix_invoices_company_issue_date', ['company_id', 'issue_date'], unique=False)
+        batch_op.create_index('ix_invoices_company_number', ['company_id', 'number'], unique=False)
 
     op.create_table('invoice_lines',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -171,6 +172,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_invoices_due_date'))
 
     with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.drop_index('ix_invoices_company_number')
         batch_op.drop_index('ix_invoices_company_issue_date')
 
     op.drop_table('invoices')

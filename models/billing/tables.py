@@ -60,6 +60,8 @@ class Invoice(Base):
         CheckConstraint("paid_amount >= 0", name="paid_not_negative"),
         # The company's list, newest first, is the page customers open most.
         Index("ix_invoices_company_issue_date", "company_id", "issue_date"),
+        # Every invoice URL names the company and the number.
+        Index("ix_invoices_company_number", "company_id", "number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
