@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app, render_template, request
-from flask_babel import format_currency
+from flask_babel import format_currency, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from icalendar import Alarm, Calendar, Event
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from core.errors import render_error
@@ -20,8 +22,9 @@ from core.pdf import PdfUnavailable, render_pdf
 from core.permissions import requires
 from core.scope import current_scope
 from core.storage import download
-from models.billing import AdvancePayment, year_schedule
+from models.billing import AdvancePayment, AdvanceStatus, year_schedule
 from portal.company import blueprint
+from portal.supply import NEXT_ADVANCE
 
 menu_item(
     "company", "company.advances", _l("Advance payments"), permission="invoices.view", order=15
@@ -91,6 +94,28 @@ def advances_ics() -> Response:
         filename=f"advances-{scope.company.slug}-{year}.ics",
         content_type="text/calendar",
     )
+
+
+def next_advances(session: Session, point_ids: list[int]) -> dict[int, str]:
+    """The next advance still due for each supply point, as the list shows it."""
+    due = session.scalars(
+        select(AdvancePayment)
+        .where(
+            AdvancePayment.supply_point_id.in_(point_ids),
+            AdvancePayment.status == AdvanceStatus.DUE,
+            AdvancePayment.due_date >= local_today(),
+        )
+        .order_by(AdvancePayment.due_date)
+    )
+    shown: dict[int, str] = {}
+    for advance in due:
+        shown.setdefault(
+            advance.supply_point_id, f"{format_date(advance.due_date)} · {_amount(advance)}"
+        )
+    return shown
+
+
+NEXT_ADVANCE.append(next_advances)
 
 
 def _amount(advance: AdvancePayment) -> str:

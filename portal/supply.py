@@ -13,7 +13,6 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from itertools import groupby
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -30,6 +29,7 @@ from core import charts
 from core.badges import Badge, badge_provider
 from core.extensions import db
 from core.forms import show_domain_error
+from core.i18n import local_today
 from core.navigation import menu_item
 from core.permissions import can, requires
 from core.scope import current_scope
@@ -71,11 +71,6 @@ HISTORY_TABLE_MONTHS = 12  # the page's table of readings; the CSV has them all
 # shown"}; the list shows a "Next advance" column when one is registered. Supply does not
 # import billing.
 NEXT_ADVANCE: list[Callable[[Session, list[int]], dict[int, str]]] = []
-
-
-def local_today() -> dt.date:
-    """Today where the signed-in person is (their time zone), the date a reading is for."""
-    return dt.datetime.now(get_timezone()).date()
 
 
 def tolerance() -> Decimal:

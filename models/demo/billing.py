@@ -110,15 +110,12 @@ def _rows(company: Company, supply_point: str, today: dt.date) -> list[dict[str,
     return rows
 
 
-def _first_supply_point(session: Session, company: Company) -> str:
+def _first_supply_point(session: Session, company: Company):  # type: ignore[no-untyped-def]
     from models.supply import SupplyPoint
 
-    code = session.scalar(
-        select(SupplyPoint.code)
-        .where(SupplyPoint.company_id == company.id)
-        .order_by(SupplyPoint.id)
+    return session.scalar(
+        select(SupplyPoint).where(SupplyPoint.company_id == company.id).order_by(SupplyPoint.id)
     )
-    return code or ""
 
 
 def load(session: Session, cast: Cast, today: dt.date | None = None) -> None:
@@ -131,7 +128,8 @@ def load(session: Session, cast: Cast, today: dt.date | None = None) -> None:
     writer = csv.DictWriter(output, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     for company in (cast.alfa, cast.beta, cast.gamma):
-        writer.writerows(_rows(company, _first_supply_point(session, company), today))
+        point = _first_supply_point(session, company)
+        writer.writerows(_rows(company, point.code if point else "", today))
     report = import_invoices(session, *read_csv(output.getvalue()), actor=cast.admin, source="demo")
     assert report.ok, report.problems
     for company in (cast.alfa, cast.beta, cast.gamma):
@@ -167,7 +165,7 @@ def load(session: Session, cast: Cast, today: dt.date | None = None) -> None:
             session,
             actor=cast.admin,
             company=company,
-            supply_point_id=None,
+            supply_point_id=getattr(_first_supply_point(session, company), "id", None),
             first_due=dt.date(today.year, 1, 15),
             months=12,
             amount=Decimal(amount),

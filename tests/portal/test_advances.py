@@ -89,3 +89,33 @@ def test_an_odd_year_shows_the_current_one(client, people, schedule, year):
     response = client.get(f"/c/{people.alfa.slug}/advances?year={year}")
     assert response.status_code == 200
     assert f"Advance payments {dt.date.today().year}" in response.get_data(as_text=True)
+
+
+def test_the_supply_point_list_shows_each_point_s_next_advance(client, people, session):
+    from tests import factories
+
+    point = factories.supply_point(session, people.alfa)
+    other = factories.supply_point(session, people.alfa, code=None)
+    today = dt.date.today()
+    advances = schedule_advances(
+        session,
+        actor=people.admin,
+        company=people.alfa,
+        supply_point_id=point.id,
+        first_due=today - dt.timedelta(days=40),
+        months=4,
+        amount=Decimal("99.00"),
+        variable_symbol="1",
+    )
+    mark_advance_paid(session, actor=people.clerk, advance=advances[1])
+    session.commit()
+    client.login(people.jan.email)
+    page = client.get(f"/c/{people.alfa.slug}/supply-points").get_data(as_text=True)
+    row = page[page.index(point.code) :]
+    row = row[: row.index("</tr>")]
+    upcoming = [a for a in advances if a.due_date >= today and a.status.value == "due"][0]
+    from babel.dates import format_date
+
+    assert format_date(upcoming.due_date, locale="en") in row and "€99.00" in row
+    other_row = page[page.index(other.code) :]
+    assert "€99.00" not in other_row[: other_row.index("</tr>")]

@@ -111,7 +111,7 @@ def test_the_list_shows_the_companys_points_with_their_last_reading(
     assert office.code in page and "HT 1,300 · NT 650 kWh" in page
     assert "Jan 31, 2025" in page
     assert beta_point.code not in page
-    assert "Next advance" not in page  # no billing hook registered
+    assert "Next advance" in page  # billing provides the column
 
 
 def test_the_list_shows_the_next_advance_when_billing_provides_it(
