@@ -113,7 +113,7 @@ def test_the_supply_point_list_shows_each_point_s_next_advance(client, people, s
     page = client.get(f"/c/{people.alfa.slug}/supply-points").get_data(as_text=True)
     row = page[page.index(point.code) :]
     row = row[: row.index("</tr>")]
-    upcoming = [a for a in advances if a.due_date >= today and a.status.value == "due"][0]
+    upcoming = next(a for a in advances if a.due_date >= today and a.status.value == "due")
     from babel.dates import format_date
 
     assert format_date(upcoming.due_date, locale="en") in row and "€99.00" in row
