@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from backoffice import blueprint
 from core.extensions import db
 from core.navigation import menu_item
-from core.pagination import paginate, requested_page
+from core.pagination import contains, paginate, requested_page
 from core.scope import staff_company, visible_companies
 from models.identity import Account, Company, Membership
 from models.memberships import open_invitations
@@ -22,18 +22,16 @@ menu_item(
 
 
 def _search(query: str):  # type: ignore[no-untyped-def]
-    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    like = f"%{escaped}%"
     member_email = exists().where(
         Membership.company_id == Company.id,
         Membership.account_id == Account.id,
-        Account.email.ilike(like, escape="\\"),
+        contains(Account.email, query),
     )
     return or_(
-        Company.legal_name.ilike(like, escape="\\"),
-        Company.company_number.ilike(like, escape="\\"),
-        Company.vat_id.ilike(like, escape="\\"),
-        Company.contact_email.ilike(like, escape="\\"),
+        contains(Company.legal_name, query),
+        contains(Company.company_number, query),
+        contains(Company.vat_id, query),
+        contains(Company.contact_email, query),
         member_email,
     )
 

@@ -22,7 +22,7 @@ from core.billing_cli import read_invoice_file
 from core.extensions import db
 from core.forms import show_domain_error
 from core.navigation import menu_item
-from core.pagination import paginate, requested_page
+from core.pagination import contains, paginate, requested_page
 from core.permissions import requires
 from core.scope import visible_companies
 from models.billing import Invoice, import_invoices, record_payment
@@ -79,7 +79,7 @@ def invoices() -> str:
                 Invoice.number == query,
                 Invoice.variable_symbol == query,
                 Company.customer_number == query,
-                Company.legal_name.ilike(f"%{_escape(query)}%", escape="\\"),
+                contains(Company.legal_name, query),
             )
         )
     page = paginate(
@@ -94,10 +94,6 @@ def invoices() -> str:
         query=query,
         status_labels=INVOICE_STATUS_LABELS,
     )
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @blueprint.route("/invoices/<int:invoice_id>", methods=["GET", "POST"])

@@ -4,7 +4,6 @@ priorities; and the published PDF customers download instead of the generated on
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,6 +24,7 @@ from backoffice import blueprint
 from core.errors import render_error
 from core.extensions import db, limiter
 from core.forms import act, options, show_domain_error
+from core.i18n import local_today
 from core.navigation import menu_item
 from core.pagination import paginate, requested_page
 from core.pdf import PdfUnavailable, render_pdf
@@ -58,10 +58,6 @@ menu_item(
 CURRENCIES = ("EUR", "CZK", "HUF", "PLN")
 MAX_PDF_BYTES = 10 * 1024 * 1024
 SHOW = {"active": _l("Current and upcoming"), "expired": _l("Expired"), "all": _l("All")}
-
-
-def today() -> dt.date:
-    return dt.date.today()
 
 
 def actor() -> Account:
@@ -177,7 +173,7 @@ def _company_of(price_list: PriceList) -> Company | None:
 def pricelists() -> str:
     shown = request.args.get("show", "active")
     shown = shown if shown in SHOW else "active"
-    day = today()
+    day = local_today()
     stmt = _visible(select(PriceList)).options(
         selectinload(PriceList.assignments).selectinload(PriceListAssignment.customer_group),
         selectinload(PriceList.file),
@@ -326,7 +322,7 @@ def _detail(
         file_form=file_form or FileForm(formdata=None),
         commodity_names=COMMODITY_NAMES,
         with_vat=with_vat,
-        today=today(),
+        today=local_today(),
     )
     return page, status
 
@@ -476,7 +472,7 @@ def pricelists_pdf(price_list_id: int) -> Response | tuple[str, int]:
             company=_company_of(price_list),
             commodity_names=COMMODITY_NAMES,
             with_vat=with_vat,
-            today=today(),
+            today=local_today(),
         )
     except PdfUnavailable:
         current_app.logger.exception("PDF rendering is not available")

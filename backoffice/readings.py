@@ -5,10 +5,7 @@ and gets it by e-mail."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,6 +20,7 @@ from backoffice import blueprint
 from core import charts
 from core.extensions import db
 from core.forms import options, show_domain_error
+from core.i18n import local_today
 from core.mail import external_url, send_mail
 from core.navigation import menu_item
 from core.pagination import paginate, requested_page
@@ -117,7 +115,7 @@ def readings() -> str:
 
 def _detail_page(reading: Reading, form: DecisionForm, status: int = 200) -> tuple[str, int]:
     point = reading.supply_point
-    today = dt.datetime.now(get_timezone()).date()
+    today = local_today()
     months = monthly_consumption(db.session, point, today=today, months=HISTORY_MONTHS)
     unit = point.commodity.unit
     chart = charts.bar_chart(

@@ -1,4 +1,5 @@
-"""One way to page through a query: a count and a slice, whatever the page size."""
+"""Lists in pages: the one way to page through a query (a count and a slice), and the one
+way to match a searched text inside a column."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from flask import request
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -45,3 +46,9 @@ def paginate(session: Session, stmt: Select[tuple[T]], *, number: int, size: int
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = list(session.scalars(stmt.limit(size).offset((number - 1) * size)))
     return Page(items=items, number=number, size=size, total=total)
+
+
+def contains(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
+    """Case-insensitive "column contains text", with % and _ in the text taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")

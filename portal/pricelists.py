@@ -4,7 +4,6 @@ its PDF (the attached one when the list has it, else rendered)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from itertools import groupby
 
 from flask import abort, current_app, render_template
@@ -13,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from core.errors import render_error
 from core.extensions import db, limiter
+from core.i18n import local_today
 from core.navigation import menu_item
 from core.pdf import PdfUnavailable, render_pdf
 from core.permissions import requires
@@ -33,15 +33,11 @@ menu_item(
 )
 
 
-def today() -> dt.date:
-    return dt.date.today()
-
-
 @blueprint.route("/pricelists")
 @requires("pricelists.view")
 def pricelists() -> str:
     scope = current_scope()
-    day = today()
+    day = local_today()
     applied = effective_prices(db.session, scope.company, day)
     lists = ranked_lists(db.session, scope.company, upcoming_from=day)
     current = [r for r in lists if r.price_list.valid_from <= day]
@@ -63,7 +59,7 @@ def pricelists() -> str:
 def _price_list(price_list_id: int) -> PriceList:
     """One of the current company's lists valid today or later; any other id is 404."""
     found = company_price_list(
-        db.session, current_scope().company, price_list_id, upcoming_from=today()
+        db.session, current_scope().company, price_list_id, upcoming_from=local_today()
     )
     if found is None:
         abort(404)
@@ -80,7 +76,7 @@ def pricelists_detail(price_list_id: int) -> str:
         price_list=price_list,
         commodity_names=COMMODITY_NAMES,
         with_vat=with_vat,
-        today=today(),
+        today=local_today(),
     )
 
 
@@ -98,7 +94,7 @@ def pricelists_pdf(price_list_id: int) -> Response | tuple[str, int]:
             company=current_scope().company,
             commodity_names=COMMODITY_NAMES,
             with_vat=with_vat,
-            today=today(),
+            today=local_today(),
         )
     except PdfUnavailable:
         current_app.logger.exception("PDF rendering is not available")
