@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from core import auth, cli, errors, i18n, mail, permissions, security
+from core import auth, cli, errors, i18n, mail, permissions, security, unit_of_work
 from core.config import DEFAULTS, from_environment
 from core.extensions import csrf, db, limiter
 
@@ -46,4 +46,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_portal(app)
     app.register_blueprint(backoffice)
+    unit_of_work.init_app(app)  # last: its after-request step must run first
     return app

@@ -5,29 +5,28 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
-from wtforms import DecimalField, HiddenField
-from wtforms.validators import DataRequired, NumberRange
+from wtforms import DecimalField, IntegerField
+from wtforms.validators import DataRequired, InputRequired, NumberRange
+from wtforms.widgets import HiddenInput
 
 from backoffice import blueprint
 from core.billing_cli import read_invoice_file
 from core.extensions import db
-from core.forms import show_domain_error
+from core.forms import Form, form_status, refusals
 from core.navigation import menu_item
 from core.pagination import contains, paginate, requested_page
 from core.permissions import requires
-from core.scope import visible_companies
+from core.scope import staff_get, visible_companies
 from models.billing import Invoice, import_invoices, record_payment
 from models.billing.tables import INVOICE_STATUS_LABELS
-from models.errors import DomainError
 from models.identity import Company
 
 menu_item(
@@ -36,30 +35,32 @@ menu_item(
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(_l("CSV or JSON file"), validators=[FileRequired()])
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(Form):
     amount = DecimalField(
         _l("Amount received"),
         places=2,
         validators=[DataRequired(), NumberRange(min=Decimal("0.01"))],
     )
-    version = HiddenField()
+    # The version the clerk saw: a page that went stale meanwhile is refused.
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+    def validate(self, extra_validators: dict | None = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.version.errors:  # a hidden field: its message goes to the top of the form
+            self.form_errors.append(
+                _("This page is out of date. Reload it and enter the payment again.")
+            )
+        return valid
 
 
 def _visible_invoice(invoice_id: int) -> Invoice:
-    """An invoice of a company the staff member may see, else 404."""
-    companies = visible_companies().with_only_columns(Company.id)
-    invoice = db.session.scalar(
-        select(Invoice)
-        .where(Invoice.id == invoice_id, Invoice.company_id.in_(companies))
-        .options(selectinload(Invoice.lines), joinedload(Invoice.company))
+    return staff_get(
+        Invoice, invoice_id, options=[selectinload(Invoice.lines), joinedload(Invoice.company)]
     )
-    if invoice is None:
-        abort(404)
-    return invoice
 
 
 @blueprint.route("/invoices")
@@ -98,23 +99,18 @@ def invoices() -> str:
 
 @blueprint.route("/invoices/<int:invoice_id>", methods=["GET", "POST"])
 @requires("invoices.manage")
-def invoices_detail(invoice_id: int) -> str | Response | tuple[str, int]:
+def invoices_detail(invoice_id: int) -> Response | tuple[str, int]:
     invoice = _visible_invoice(invoice_id)
     form = PaymentForm(data=None if request.method == "POST" else {"version": invoice.version})
     if form.validate_on_submit():
-        try:
+        with refusals(form):
             record_payment(
                 db.session,
                 actor=current_user._get_current_object(),
                 invoice=invoice,
                 amount=form.amount.data,
-                expected_version=int(form.version.data or 0),
+                expected_version=form.version.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(
                 _(
                     "Payment recorded. Invoice %(number)s is now %(status)s.",
@@ -124,19 +120,14 @@ def invoices_detail(invoice_id: int) -> str | Response | tuple[str, int]:
                 "success",
             )
             return redirect(url_for("backoffice.invoices_detail", invoice_id=invoice.id))
-        return render_template(
-            "backoffice/invoices/detail.html",
-            invoice=invoice,
-            form=form,
-            status_labels=INVOICE_STATUS_LABELS,
-        ), 422
-    status = 422 if form.is_submitted() else 200
-    return render_template(
+        invoice = _visible_invoice(invoice_id)
+    page = render_template(
         "backoffice/invoices/detail.html",
         invoice=invoice,
         form=form,
         status_labels=INVOICE_STATUS_LABELS,
-    ), status
+    )
+    return page, form_status(form)
 
 
 @blueprint.route("/invoices/import", methods=["GET", "POST"])
@@ -161,7 +152,6 @@ def invoices_import() -> str | Response | tuple[str, int]:
                 source=upload.filename or "upload",
             )
             if report.ok:
-                db.session.commit()
                 flash(
                     _(
                         "Imported %(created)s invoice(s); %(unchanged)s were already there "
@@ -172,7 +162,6 @@ def invoices_import() -> str | Response | tuple[str, int]:
                     "success",
                 )
                 return redirect(url_for("backoffice.invoices_import"))
-            db.session.rollback()
             # "row 7" in a message's parameters reads in the user's language too.
             problems = [
                 f"{where_text(p.where)}: {_(p.message, **_readable(p.params))}"

@@ -7,11 +7,10 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -23,13 +22,13 @@ from wtforms.widgets import TextInput
 from backoffice import blueprint
 from core.errors import render_error
 from core.extensions import db, limiter
-from core.forms import act, options, show_domain_error
+from core.forms import Form, act, form_status, options, refusals
 from core.i18n import local_today
 from core.navigation import menu_item
 from core.pagination import paginate, requested_page
 from core.pdf import PdfUnavailable, render_pdf
 from core.permissions import requires
-from core.scope import visible_companies
+from core.scope import staff_get, visible_companies
 from core.storage import PDF, download, read_upload, safe_filename, send_stored
 from models.billing.pricing import (
     COMMODITY_NAMES,
@@ -99,7 +98,7 @@ class NumberField(Field):
         self.data = value
 
 
-class PriceListForm(FlaskForm):
+class PriceListForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     commodity = SelectField(_l("Commodity"), validators=[DataRequired()])
     valid_from = DateField(_l("Valid from"), validators=[InputRequired()])
@@ -121,7 +120,7 @@ class NewPriceListForm(PriceListForm):
     )
 
 
-class ItemForm(FlaskForm):
+class ItemForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=16)])
@@ -129,7 +128,7 @@ class ItemForm(FlaskForm):
     vat_rate = NumberField(_l("VAT rate (%)"), validators=[InputRequired()])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     group = SelectField(_l("Customer group"), coerce=int, validators=[InputRequired()])
     priority = NumberField(_l("Priority"), whole=True, validators=[InputRequired()])
 
@@ -139,7 +138,7 @@ class AssignForm(FlaskForm):
         self.group.choices = options((g.id, g.name) for g in groups)
 
 
-class FileForm(FlaskForm):
+class FileForm(Form):
     file = FileField(_l("PDF file"))
 
 
@@ -150,18 +149,15 @@ def _visible(stmt: Any) -> Any:
 
 
 def _price_list(price_list_id: int) -> PriceList:
-    found = db.session.scalar(
-        _visible(select(PriceList))
-        .where(PriceList.id == price_list_id)
-        .options(
+    return staff_get(
+        PriceList,
+        price_list_id,
+        options=[
             selectinload(PriceList.items),
             selectinload(PriceList.assignments).selectinload(PriceListAssignment.customer_group),
             selectinload(PriceList.file),
-        )
+        ],
     )
-    if found is None:
-        abort(404)
-    return found
 
 
 def _company_of(price_list: PriceList) -> Company | None:
@@ -237,7 +233,7 @@ def _find_company(form: NewPriceListForm) -> Company | None:
 def pricelists_new() -> str | Response | tuple[str, int]:
     form = NewPriceListForm(data=None if request.method == "POST" else {"currency": "EUR"})
     if form.validate_on_submit():
-        try:
+        with refusals(form):
             price_list = create_price_list(
                 db.session,
                 actor=actor(),
@@ -249,19 +245,13 @@ def pricelists_new() -> str | Response | tuple[str, int]:
                 company=_find_company(form),
                 note=form.note.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(
                 _("Price list %(name)s was created. Add its items.", name=price_list.name),
                 "success",
             )
             return redirect(url_for("backoffice.pricelists_detail", price_list_id=price_list.id))
-        return render_template("backoffice/pricelists/form.html", form=form, price_list=None), 422
-    status = 422 if form.is_submitted() else 200
-    return render_template("backoffice/pricelists/form.html", form=form, price_list=None), status
+    page = render_template("backoffice/pricelists/form.html", form=form, price_list=None)
+    return page, form_status(form)
 
 
 @blueprint.route("/pricelists/<int:price_list_id>/edit", methods=["GET", "POST"])
@@ -271,7 +261,7 @@ def pricelists_edit(price_list_id: int) -> str | Response | tuple[str, int]:
     form = PriceListForm(obj=None if request.method == "POST" else price_list)
     company = _company_of(price_list)
     if form.validate_on_submit():
-        try:
+        with refusals(form):
             update_price_list(
                 db.session,
                 actor=actor(),
@@ -283,21 +273,13 @@ def pricelists_edit(price_list_id: int) -> str | Response | tuple[str, int]:
                 currency=form.currency.data,
                 note=form.note.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Changes to %(name)s are saved.", name=price_list.name), "success")
             return redirect(url_for("backoffice.pricelists_detail", price_list_id=price_list.id))
-        price_list = _price_list(price_list_id)
-        return render_template(
-            "backoffice/pricelists/form.html", form=form, price_list=price_list, company=company
-        ), 422
-    status = 422 if form.is_submitted() else 200
-    return render_template(
+        price_list = _price_list(price_list_id)  # as it is after the rollback
+    page = render_template(
         "backoffice/pricelists/form.html", form=form, price_list=price_list, company=company
-    ), status
+    )
+    return page, form_status(form)
 
 
 def _detail(
@@ -339,7 +321,7 @@ def pricelists_item(price_list_id: int) -> Response | tuple[str, int]:
     price_list = _price_list(price_list_id)
     form = ItemForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form):
             item = set_item(
                 db.session,
                 actor=actor(),
@@ -350,11 +332,6 @@ def pricelists_item(price_list_id: int) -> Response | tuple[str, int]:
                 unit_price=form.unit_price.data,
                 vat_rate=form.vat_rate.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Item %(code)s is saved.", code=item.code), "success")
             return redirect(url_for("backoffice.pricelists_detail", price_list_id=price_list.id))
     return _detail(_price_list(price_list_id), item_form=form, status=422)
@@ -378,7 +355,7 @@ def pricelists_assign(price_list_id: int) -> Response | tuple[str, int]:
     form = AssignForm()
     if form.validate_on_submit():
         group = db.session.get(CustomerGroup, form.group.data)
-        try:
+        with refusals(form):
             if group is None:  # removed since the page was drawn
                 raise DomainError(N_("Choose a group from the list."), "group")
             assign_to_group(
@@ -388,11 +365,6 @@ def pricelists_assign(price_list_id: int) -> Response | tuple[str, int]:
                 group=group,
                 priority=form.priority.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(
                 _(
                     "The price list applies to %(group)s with priority %(priority)s.",
@@ -422,7 +394,7 @@ def pricelists_file(price_list_id: int) -> Response | tuple[str, int]:
     price_list = _price_list(price_list_id)
     form = FileForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form):
             upload = read_upload(
                 request.files.get("file"), allowed={PDF}, max_bytes=MAX_PDF_BYTES, field="file"
             )
@@ -436,11 +408,6 @@ def pricelists_file(price_list_id: int) -> Response | tuple[str, int]:
                 filename=upload.filename,
                 content_type=upload.content_type,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(_("The PDF is attached. Customers now download it."), "success")
             return redirect(url_for("backoffice.pricelists_detail", price_list_id=price_list.id))
     return _detail(_price_list(price_list_id), file_form=form, status=422)

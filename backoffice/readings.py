@@ -9,7 +9,6 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
@@ -19,17 +18,14 @@ from wtforms.validators import InputRequired, Length
 from backoffice import blueprint
 from core import charts
 from core.extensions import db
-from core.forms import options, show_domain_error
+from core.forms import Form, options, refusals
 from core.i18n import local_today
-from core.mail import external_url, send_mail
 from core.navigation import menu_item
 from core.pagination import paginate, requested_page
 from core.permissions import requires
-from core.scope import visible_companies
-from core.security import deny
+from core.scope import staff_get, visible_companies
 from core.storage import send_stored
-from models.errors import DomainError
-from models.identity import Company, Membership
+from models.identity import Company
 from models.supply import (
     MeterRegister,
     Reading,
@@ -52,7 +48,7 @@ menu_item(
 HISTORY_MONTHS = 24
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = SelectField(
         _l("Decision"),
         validators=[InputRequired()],
@@ -71,18 +67,15 @@ def _visible(stmt: Select[tuple[Reading]]) -> Select[tuple[Reading]]:
 
 
 def _reading(reading_id: int) -> Reading:
-    reading = db.session.scalar(
-        _visible(select(Reading))
-        .where(Reading.id == reading_id)
-        .options(
+    return staff_get(
+        Reading,
+        reading_id,
+        options=[
             joinedload(Reading.supply_point).joinedload(SupplyPoint.company),
             joinedload(Reading.register).joinedload(MeterRegister.meter),
             joinedload(Reading.submission).joinedload(ReadingSubmission.submitted_by),
-        )
+        ],
     )
-    if reading is None:
-        deny(404, requested_reading_id=reading_id)
-    return reading
 
 
 def _context() -> dict[str, object]:
@@ -167,7 +160,7 @@ def readings_decide(reading_id: int) -> Response | tuple[str, int]:
         return redirect(url_for("backoffice.readings_detail", reading_id=reading_id))
     reading = _reading(reading_id)
     accept = form.decision.data == "accept"
-    try:
+    with refusals(form):
         review_reading(
             db.session,
             actor=current_user._get_current_object(),
@@ -175,49 +168,11 @@ def readings_decide(reading_id: int) -> Response | tuple[str, int]:
             accept=accept,
             note=form.note.data or "",
         )
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _detail_page(reading, form, 422)
-    _tell_the_customer(reading, accept)
-    db.session.commit()
-    flash(_("The reading was accepted.") if accept else _("The reading was rejected."), "success")
-    return redirect(url_for("backoffice.readings"))
-
-
-def _tell_the_customer(reading: Reading, accepted: bool) -> None:
-    """E-mails the decision to whoever sent the reading, if they still have access to the
-    company (a former member learns nothing more about it)."""
-    submitter = reading.submission.submitted_by
-    point = reading.supply_point
-    if submitter is None or not submitter.is_active:
-        return
-    member = db.session.scalar(
-        select(Membership.id).where(
-            Membership.account_id == submitter.id, Membership.company_id == point.company_id
+        flash(
+            _("The reading was accepted.") if accept else _("The reading was rejected."), "success"
         )
-    )
-    if member is None:
-        return
-    subject = (
-        _l("Your meter reading for %(code)s was accepted", code=point.code)
-        if accepted
-        else _l("Your meter reading for %(code)s was rejected", code=point.code)
-    )
-    send_mail(
-        to=submitter.email,
-        subject=subject,
-        template="reading_decision",
-        locale=submitter.locale,
-        reading=reading,
-        point=point,
-        accepted=accepted,
-        register_label=charts.register_label,
-        quantity=charts.quantity,
-        link=external_url(
-            "company.supply_points_detail", company=point.company.slug, code=point.code
-        ),
-    )
+        return redirect(url_for("backoffice.readings"))
+    return _detail_page(_reading(reading_id), form, 422)
 
 
 @blueprint.route("/readings/<int:reading_id>/photo")

@@ -3,12 +3,11 @@ from an e-mailed link), set role and teams, deactivate; and the teams themselves
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField
@@ -17,14 +16,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from backoffice import blueprint
 from core.extensions import db
-from core.forms import options, show_domain_error
-from core.mail import external_url, send_mail
+from core.forms import Form, act, form_status, options, refusals
 from core.navigation import menu_item
 from core.permissions import ROLE_LABELS, requires
-from models import audit
-from models.errors import DomainError
-from models.identity import Account, StaffRole, Team, create_account, staff_teams, update_staff
-from models.signin import TokenPurpose, issue_token
+from core.scope import staff_get
+from models.identity import Account, StaffRole, Team
+from models.staff import create_staff, create_team, update_staff
 
 menu_item(
     "backoffice", "backoffice.staff", _l("Staff and teams"), permission="staff.manage", order=90
@@ -36,7 +33,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     full_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), validators=[DataRequired()])
     teams = CheckboxesField(_l("Teams"), coerce=int, validate_choice=True)
@@ -56,8 +53,11 @@ class EditStaffForm(StaffForm):
     active = BooleanField(_l("May sign in"))
 
 
-class TeamForm(FlaskForm):
-    name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=120)])
+class TeamForm(Form):
+    name = StringField(
+        _l("Team name"),
+        validators=[DataRequired(message=_l("Enter a team name.")), Length(max=120)],
+    )
 
 
 @blueprint.route("/staff")
@@ -80,33 +80,18 @@ def staff() -> str:
 
 @blueprint.route("/staff/new", methods=["GET", "POST"])
 @requires("staff.manage")
-def staff_new() -> str | Response | tuple[str, int]:
+def staff_new() -> Response | tuple[str, int]:
     form = NewStaffForm()
     if form.validate_on_submit():
-        actor = current_user._get_current_object()
-        try:
-            account = create_account(
+        with refusals(form):
+            account = create_staff(
                 db.session,
+                actor=current_user._get_current_object(),
                 email=form.email.data,
                 full_name=form.full_name.data,
-                staff_role=StaffRole(form.role.data),
-                actor=actor,
+                role=StaffRole(form.role.data),
+                team_ids=form.teams.data,
             )
-            account.teams = staff_teams(db.session, form.teams.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            raw = issue_token(db.session, account, TokenPurpose.ACTIVATION)
-            send_mail(
-                to=account.email,
-                subject=_l("Your portal account"),
-                template="activation",
-                locale=None,
-                account=account,
-                link=external_url("auth.set_password", token=raw),
-            )
-            db.session.commit()
             flash(
                 _(
                     "%(name)s was added and has been e-mailed a link to set a password.",
@@ -115,19 +100,14 @@ def staff_new() -> str | Response | tuple[str, int]:
                 "success",
             )
             return redirect(url_for("backoffice.staff"))
-        return render_template("backoffice/staff/form.html", form=form, member=None), 422
-    status = 422 if form.is_submitted() else 200
-    return render_template("backoffice/staff/form.html", form=form, member=None), status
+    page = render_template("backoffice/staff/form.html", form=form, member=None)
+    return page, form_status(form)
 
 
 @blueprint.route("/staff/<int:account_id>", methods=["GET", "POST"])
 @requires("staff.manage")
-def staff_edit(account_id: int) -> str | Response | tuple[str, int]:
-    member = db.session.scalar(
-        select(Account).where(Account.id == account_id, Account.staff_role.is_not(None))
-    )
-    if member is None:
-        abort(404)
+def staff_edit(account_id: int) -> Response | tuple[str, int]:
+    member = staff_get(Account, account_id, Account.staff_role.is_not(None))
     form = EditStaffForm(
         data=None
         if request.method == "POST"
@@ -139,7 +119,7 @@ def staff_edit(account_id: int) -> str | Response | tuple[str, int]:
         }
     )
     if form.validate_on_submit():
-        try:
+        with refusals(form):
             update_staff(
                 db.session,
                 actor=current_user._get_current_object(),
@@ -149,16 +129,10 @@ def staff_edit(account_id: int) -> str | Response | tuple[str, int]:
                 team_ids=form.teams.data,
                 active=form.active.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
             flash(_("Changes to %(name)s are saved.", name=member.full_name), "success")
             return redirect(url_for("backoffice.staff"))
-        return render_template("backoffice/staff/form.html", form=form, member=member), 422
-    status = 422 if form.is_submitted() else 200
-    return render_template("backoffice/staff/form.html", form=form, member=member), status
+    page = render_template("backoffice/staff/form.html", form=form, member=member)
+    return page, form_status(form)
 
 
 @blueprint.route("/teams", methods=["POST"])
@@ -166,23 +140,12 @@ def staff_edit(account_id: int) -> str | Response | tuple[str, int]:
 def staff_team_new() -> Response:
     form = TeamForm()
     if form.validate_on_submit():
-        name = form.name.data.strip()
-        taken = select(Team.id).where(func.lower(Team.name) == name.lower())
-        if db.session.scalar(taken) is not None:
-            flash(_("A team with this name already exists."), "error")
-        else:
-            team = Team(name=name)
-            db.session.add(team)
-            db.session.flush()
-            audit.record(
-                db.session,
-                "team.created",
-                actor=current_user._get_current_object(),
-                target=team,
-                name=name,
-            )
-            db.session.commit()
-            flash(_("Team %(name)s was created.", name=name), "success")
+        act(
+            lambda: create_team(
+                db.session, actor=current_user._get_current_object(), name=form.name.data
+            ),
+            lambda: _("Team %(name)s was created.", name=form.name.data.strip()),
+        )
     else:
-        flash(_("Enter a team name."), "error")
+        flash(form.name.errors[0], "error")
     return redirect(url_for("backoffice.staff"))

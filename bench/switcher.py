@@ -7,8 +7,8 @@ import statistics
 import time
 
 from bench.common import PASSWORD, count_statements, fresh_app, login
-from models.identity import CustomerRole, create_account, create_company, grant_membership
-from models.memberships import invite
+from models.identity import CustomerRole, create_account, create_company
+from models.memberships import grant_membership, invite
 from models.passwords import hash_password
 
 ROUNDS = 30

@@ -11,8 +11,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from core.extensions import db, login_manager
+from models.db import begin_writing
 from models.identity import Account
-from models.signin import end_session, resolve_session, start_session
+from models.signin import end_session, find_session, keep_up, start_session
 
 SESSION_KEY = "login_secret"
 
@@ -35,7 +36,10 @@ def _resolve_login(endpoint: str | None, _values: dict | None) -> None:
     if endpoint == "static":  # our CSS and icons need no one signed in: no database trip
         return
     current_user._get_current_object()
-    if db.session.dirty or db.session.new:
+    upkeep = g.pop("login_upkeep", None)
+    if upkeep is not None:  # the login bookkeeping: one early write, its lock taken up front
+        begin_writing(db.session)
+        keep_up(db.session, upkeep)
         db.session.commit()
 
 
@@ -44,7 +48,9 @@ def _load_account(account_id: str) -> Account | None:
     if not raw:
         return None
     idle = dt.timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
-    login = resolve_session(db.session, raw, idle=idle)
+    found = find_session(db.session, raw, idle=idle)
+    g.login_upkeep = found.upkeep
+    login = found.login
     if login is None or str(login.account_id) != account_id:
         session.clear()
         return None

@@ -48,11 +48,12 @@ def register_label(code: str) -> str:
     return f"{name} ({code})" if name else code
 
 
-def quantity(value: Decimal | None) -> str:
-    """A meter value or consumption in the reader's locale, without trailing zeros."""
-    if value is None:
+def quantity(value: Decimal | str | None) -> str:
+    """A meter value or consumption in the reader's locale, without trailing zeros (also one
+    kept as text, in an e-mail's parameters)."""
+    if value is None or value == "":
         return ""
-    return format_decimal(value, format="#,##0.###")
+    return format_decimal(Decimal(value), format="#,##0.###")
 
 
 def reason_text(reading: Reading) -> str:

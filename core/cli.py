@@ -6,17 +6,17 @@ import time
 from typing import TextIO
 
 import click
-from flask import Flask
-from flask_babel import lazy_gettext as _l
+from flask import Flask, current_app
 
 from core import billing_cli
 from core.database import db_cli
 from core.extensions import db
-from core.mail import deliver_pending, external_url, send_mail
+from core.mail import deliver_now, deliver_pending
+from models.db import end_unit_of_work
 from models.demo import PASSWORD, DemoRefused, load_demo
 from models.errors import DomainError
-from models.identity import StaffRole, create_account
-from models.signin import TokenPurpose, issue_token
+from models.identity import StaffRole
+from models.staff import create_staff
 
 
 def init_app(app: Flask) -> None:
@@ -62,26 +62,16 @@ def send_mail_command(loop: bool, interval: float) -> None:
 @click.argument("email")
 @click.option("--name", default="Administrator", show_default=True)
 def create_admin(email: str, name: str) -> None:
-    """Create an administrator and e-mail (or print) the link to set a password."""
+    """Create an administrator, who is e-mailed a link to set a password (printed here when
+    MAIL_SERVER is not set)."""
     try:
-        account = create_account(
-            db.session, email=email, full_name=name, staff_role=StaffRole.ADMINISTRATOR
+        account = create_staff(
+            db.session, actor=None, email=email, full_name=name, role=StaffRole.ADMINISTRATOR
         )
     except DomainError as error:
         raise click.ClickException(error.message) from error
-    raw = issue_token(db.session, account, TokenPurpose.ACTIVATION)
-    link = external_url("auth.set_password", token=raw)
-    send_mail(
-        to=account.email,
-        subject=_l("Your portal account"),
-        template="activation",
-        locale=None,
-        account=account,
-        link=link,
-    )
-    db.session.commit()
-    deliver_pending()
-    click.echo(f"Administrator {account.email} created. Activation link: {link}")
+    deliver_now(current_app._get_current_object(), end_unit_of_work(db.session, success=True))
+    click.echo(f"Administrator {account.email} created; the activation e-mail is on its way.")
 
 
 @click.command("import-readings")

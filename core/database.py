@@ -34,6 +34,10 @@ class Database:
             g.db_session = current_app.extensions["database"]["factory"]()
         return g.db_session
 
+    def has_session(self) -> bool:
+        """Whether this request (or app context) has used the database."""
+        return "db_session" in g
+
     def bind_to(self, app: Flask, connection: Connection) -> None:
         """Tests: run every request inside `connection`'s outer transaction; a commit in the
         app becomes a SAVEPOINT release, and the test rolls everything back at the end."""

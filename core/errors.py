@@ -12,6 +12,8 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.extensions import db, login_manager
+from core.i18n import domain_message
+from models.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +23,7 @@ MESSAGES = {
     404: (_l("Page not found"), _l("There is no such page, or you do not have access to it.")),
     405: (_l("Not allowed"), _l("This action is not available here.")),
     413: (_l("Too large"), _l("The upload is larger than allowed.")),
+    422: (_l("Not possible"), _l("This could not be done. Nothing was changed.")),
     429: (
         _l("Too many requests"),
         _l("Too many attempts in a short time. Wait a moment and try again."),
@@ -65,6 +68,12 @@ def init_app(app: Flask) -> None:
         response.set_data(body)
         response.content_type = "text/html; charset=utf-8"
         return response
+
+    @app.errorhandler(DomainError)
+    def refused(error: DomainError) -> tuple[str, int]:
+        """An action without a form whose operation refused: a page that says why."""
+        _rollback()
+        return render_error(422, domain_message(error))
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError) -> tuple[str, int]:

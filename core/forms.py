@@ -1,20 +1,57 @@
-"""What every form shares: choices for select fields, a refused rule's message next to its
-field, and the commit-or-refuse step of a button that changes something."""
+"""What every form shares: the base class (no control characters in any text), choices for
+select fields, and the one refusal path: a rule an operation refuses (DomainError) is shown
+next to its field (or flashed, for a button), the unit of work is rolled back at once, and the
+page answers 422."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
+from types import TracebackType
+from typing import Any
 
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import Field, FieldList, FormField, TextAreaField
+from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
 
-from core.extensions import db
 from core.i18n import domain_message
+from core.unit_of_work import refuse
 from models.errors import DomainError
 
+# C0 and C1 controls and DEL; a multi-line text keeps its line breaks and tabs.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MULTILINE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_MESSAGE = _l("Remove the control characters (such as NUL) from this text.")
 
-def show_domain_error(form: FlaskForm, error: DomainError) -> None:
+
+def _text_fields(fields: Iterable[Field]) -> Iterator[Field]:
+    for field in fields:
+        if isinstance(field, FormField):
+            yield from _text_fields(field.form)
+        elif isinstance(field, FieldList):
+            yield from _text_fields(field.entries)
+        elif isinstance(field.data, str):
+            yield field
+
+
+class Form(FlaskForm):
+    """The base of every form: a text holding control characters (NUL, escape ...) is refused
+    next to its field, whatever the form."""
+
+    def validate(self, extra_validators: dict[str, Any] | None = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in _text_fields(self):
+            pattern = MULTILINE_CONTROL if isinstance(field, TextAreaField) else CONTROL
+            if pattern.search(field.data):
+                field.errors = [*field.errors, str(CONTROL_MESSAGE)]
+                valid = False
+        return valid
+
+
+def show_domain_error(form: PlainForm, error: DomainError) -> None:
     """Attaches the translated message to the named field, or to the form as a whole."""
     message = domain_message(error)
     field = form._fields.get(error.field) if error.field else None
@@ -24,20 +61,56 @@ def show_domain_error(form: FlaskForm, error: DomainError) -> None:
         form.form_errors.append(message)
 
 
+class refusals:
+    """Runs the block; a DomainError raised in it rolls the unit of work back and is shown on
+    `form` (by `show`), and execution goes on after the block, where the view renders the
+    form again with `form_status(form)`."""
+
+    def __init__(
+        self,
+        form: PlainForm | None,
+        show: Callable[[PlainForm, DomainError], None] = show_domain_error,
+    ) -> None:
+        self.form = form
+        self.show = show
+        self.refused: DomainError | None = None
+
+    def __enter__(self) -> refusals:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> bool:
+        if not isinstance(error, DomainError):
+            return False
+        refuse()
+        self.refused = error
+        if self.form is not None:
+            self.show(self.form, error)
+        return True
+
+
+def form_status(form: FlaskForm) -> int:
+    """A form shown again after a POST answers 422, so the request rolls back."""
+    return 422 if form.is_submitted() else 200
+
+
 def options(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
     """Select-field choices from (value, label) pairs; labels may be lazy strings."""
     return [SelectChoice(value, str(label)) for value, label in pairs]
 
 
 def act(operation: Callable[[], object], success: Callable[[], str]) -> bool:
-    """For a button that changes something: runs the domain operation, then commits and
-    flashes `success()`, or rolls back and flashes the refused rule. True when it worked."""
-    try:
+    """For a button that changes something: runs the domain operation and flashes `success()`,
+    or flashes the refused rule (and the unit of work rolls back). True when it worked."""
+    outcome = refusals(None)
+    with outcome:
         operation()
-    except DomainError as error:
-        db.session.rollback()
-        flash(domain_message(error), "error")
+        flash(success(), "success")
+    if outcome.refused is not None:
+        flash(domain_message(outcome.refused), "error")
         return False
-    db.session.commit()
-    flash(success(), "success")
     return True

@@ -59,7 +59,10 @@ def _datetime(value: dt.datetime | None, format: str = "medium") -> str:
     return "" if value is None else format_datetime(value, format)
 
 
-def _date(value: dt.date | None, format: str = "medium") -> str:
+def _date(value: dt.date | str | None, format: str = "medium") -> str:
+    """A date in the locale's format; also one kept as ISO text (an e-mail's parameters)."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
     return "" if value is None else format_date(value, format)
 
 

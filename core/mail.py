@@ -1,53 +1,77 @@
-"""E-mail through the outbox: `send_mail` renders a message in the recipient's language and
-writes it in the current transaction; `deliver_pending` sends what is due after commit, with
-retries. Links in e-mails are built from PUBLIC_URL, never from the request's Host header."""
+"""E-mail from the outbox: the domain records who is to be told (template and parameters);
+this module renders `mail/<template>.subject.txt`, `.txt` and `.html` in the recipient's
+language and sends them: right after the commit that wrote them, and again from the worker
+(`flask send-mail`) for whatever failed. Links are built from PUBLIC_URL, never from the
+request's Host header."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import partial
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, render_template, url_for
+from flask import Flask, Response, current_app, render_template
 from flask_babel import force_locale
 from flask_mail import Message
 
+from core import charts
 from core.extensions import db, mail
-from models.outbox import due_messages, enqueue, mark_failed, mark_sent
+from models.outbox import OutboxMessage, due_messages, mark_failed, mark_sent
 
 log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
     mail.init_app(app)
-    app.after_request(_deliver_after_response)
+    app.jinja_env.globals.update(
+        external_url=external_url,
+        register_label=charts.register_label,
+        quantity=charts.quantity,
+    )
 
 
 def external_url(endpoint: str, **values: object) -> str:
-    return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
+    """The absolute address of `endpoint` under PUBLIC_URL, in a request or outside one."""
+    public = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(
+        public.netloc, script_name=public.path or "/", url_scheme=public.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
-def send_mail(
-    *, to: str, subject: object, template: str, locale: str | None, **context: object
-) -> None:
-    """Queues `mail/<template>.txt` (and `.html` when it exists) for `to`, rendered in
-    `locale`. `subject` is a lazy translatable string. Sent only if the transaction commits."""
-    with force_locale(locale or "en"):
-        text = render_template(f"mail/{template}.txt", **context)
-        html = render_template(f"mail/{template}.html", **context)
-        subject_text = str(subject)
-    enqueue(db.session, recipient=to, subject=subject_text, body_text=text, body_html=html)
-    g.mail_queued = True
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
 
 
-def deliver_pending(limit: int = 50) -> tuple[int, int]:
-    """Sends the due outbox messages; returns (sent, failed). Each outcome is committed at
-    once, so a crash mid-batch neither loses nor repeats more than one message."""
+def render_message(message: OutboxMessage) -> Rendered:
+    """The message as its recipient reads it, in the language it was recorded with."""
+    if message.body_text is not None:  # rendered before (a retry sends the same text)
+        return Rendered(message.subject or "", message.body_text, message.body_html or "")
+    context = message.param_map
+    with force_locale(message.locale or "en"):
+        subject = render_template(f"mail/{message.template}.subject.txt", **context)
+        text = render_template(f"mail/{message.template}.txt", **context)
+        html = render_template(f"mail/{message.template}.html", **context)
+    return Rendered(" ".join(subject.split())[:255], text, html)
+
+
+def deliver_pending(limit: int = 50, ids: list[int] | None = None) -> tuple[int, int]:
+    """Sends the due outbox messages (of `ids`, when given); returns (sent, failed). Each
+    outcome is committed at once, so a crash mid-batch neither loses nor repeats more than one
+    message."""
     sent = failed = 0
     session = db.session
-    for message in due_messages(session, limit):
+    for message in due_messages(session, limit, ids):
         try:
-            _send(message.recipient, message.subject, message.body_text, message.body_html)
-        except Exception as error:  # any SMTP or network failure: retry later
+            rendered = render_message(message)
+            message.subject, message.body_text = rendered.subject, rendered.text
+            message.body_html = rendered.html
+            _send(message.recipient, rendered)
+        except Exception as error:  # any SMTP, network or template failure: retry later
             log.warning("mail to outbox #%s failed: %s", message.id, error)
             mark_failed(message, f"{type(error).__name__}: {error}")
             failed += 1
@@ -58,23 +82,32 @@ def deliver_pending(limit: int = 50) -> tuple[int, int]:
     return sent, failed
 
 
-def _send(recipient: str, subject: str, text: str, html: str | None) -> None:
+def _send(recipient: str, rendered: Rendered) -> None:
     if not current_app.config["MAIL_SERVER"]:
         # Development without SMTP: the message goes to the console, links and all.
-        log.warning("MAIL_SERVER is not set; e-mail to %s:\n%s\n\n%s", recipient, subject, text)
+        log.warning(
+            "MAIL_SERVER is not set; e-mail to %s:\n%s\n\n%s",
+            recipient,
+            rendered.subject,
+            rendered.text,
+        )
         return
-    mail.send(Message(subject=subject, recipients=[recipient], body=text, html=html))
+    mail.send(
+        Message(
+            subject=rendered.subject, recipients=[recipient], body=rendered.text, html=rendered.html
+        )
+    )
 
 
-def _deliver_after_response(response: Response) -> Response:
-    if g.pop("mail_queued", False):
-        response.call_on_close(partial(_deliver_in_context, current_app._get_current_object()))
-    return response
+def deliver_after(response: Response, ids: list[int]) -> None:
+    """Delivers the committed messages `ids` once the response has gone out."""
+    response.call_on_close(partial(deliver_now, current_app._get_current_object(), ids))
 
 
-def _deliver_in_context(app: Flask) -> None:
+def deliver_now(app: Flask, ids: list[int]) -> None:
+    """Delivers `ids` in an app context of their own; a failure stays for the worker."""
     with app.app_context():
         try:
-            deliver_pending()
-        except Exception:  # the worker retries; a page view must not fail for mail
+            deliver_pending(limit=len(ids), ids=ids)
+        except Exception:  # the worker retries; neither a page nor a command fails for mail
             log.exception("immediate mail delivery failed; the outbox keeps the messages")

@@ -4,12 +4,13 @@ query, never checked afterwards."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import contains_eager
 
 from core.extensions import db, login_manager
@@ -90,9 +91,26 @@ def visible_companies() -> Select[tuple[Company]]:
     return stmt.where(False)
 
 
+def staff_get(
+    model: type[T], object_id: int, *criteria: ColumnElement[bool], options: Sequence[Any] = ()
+) -> T:
+    """The one loader of the back office: the `model` row with this id that meets `criteria`
+    and is a company the staff member may see, or belongs to one (its `company_id`), else 404,
+    audited like a customer's."""
+    stmt = select(model).where(model.id == object_id, *criteria)  # type: ignore[attr-defined]  # every table has an id
+    if not can("companies.view_all"):
+        visible = visible_companies().with_only_columns(Company.id)
+        if model is Company:
+            stmt = stmt.where(Company.id.in_(visible))
+        elif hasattr(model, "company_id"):  # a row of no company (a group price list): all
+            owner = model.company_id  # type: ignore[attr-defined]  # checked by hasattr
+            stmt = stmt.where(or_(owner.is_(None), owner.in_(visible)))
+    found = db.session.scalar(stmt.options(*options))
+    if found is None:
+        deny(404, requested=f"{getattr(model, '__tablename__', model.__name__)}:{object_id}")
+    return found
+
+
 def staff_company(company_id: int) -> Company:
     """One company the staff member may see, else 404 (audited, like a customer's)."""
-    company = db.session.scalar(visible_companies().where(Company.id == company_id))
-    if company is None:
-        deny(404, requested_company_id=company_id)
-    return company
+    return staff_get(Company, company_id)

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.extensions import db
 from models import audit
+from models.db import remember
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -60,19 +61,14 @@ def _headers(response: Response) -> Response:
 
 
 def deny(status: int, **details: object) -> NoReturn:
-    """Aborts with `status` (403 or 404) and writes the denial to the audit log."""
-    session = db.session
-    session.rollback()
-    audit.record(
-        session,
-        "access.denied",
-        actor=current_user if current_user.is_authenticated else None,
-        path=request.path[:200],
-        method=request.method,
-        status=status,
-        **details,
+    """Aborts with `status` (403 or 404); the denial is written to the audit log by the one
+    path that survives the request's rollback."""
+    actor = current_user._get_current_object() if current_user.is_authenticated else None
+    where = {"path": request.path[:200], "method": request.method, "status": status}
+    remember(
+        db.session,
+        lambda s: audit.record(s, "access.denied", actor=actor, **where, **details),
     )
-    session.commit()
     abort(status)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated
 
@@ -100,7 +101,11 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN")
+        # A transaction that will write takes the write lock up front (IMMEDIATE): one that
+        # reads first and writes later fails at once, not after the busy timeout, when
+        # another connection wrote in between (WAL snapshots cannot be upgraded).
+        mode = connection.get_execution_options().get(SQLITE_BEGIN, "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def _unicode_lower(value: object) -> object:
@@ -109,3 +114,52 @@ def _unicode_lower(value: object) -> object:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+SQLITE_BEGIN = "sqlite_begin"
+REMEMBERED = "remembered_writes"
+OUTBOX = "outbox_ids"
+
+
+def begin_writing(session: Session) -> None:
+    """Starts the session's next transaction as one that writes. On SQLite it ends the one in
+    progress (which must hold no changes) and begins with BEGIN IMMEDIATE, so the write lock
+    is waited for at the start; other databases need nothing."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_writing() with unflushed changes in the session")
+        session.commit()
+    session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+
+
+def remember(session: Session, write: Callable[[Session], object]) -> None:
+    """Schedules `write` for the end of the unit of work, in a transaction of its own that
+    commits whether the unit of work commits or rolls back: the one path for a refusal that
+    must be remembered although the request fails (a failed sign-in, a denial)."""
+    session.info.setdefault(REMEMBERED, []).append(write)
+
+
+def end_unit_of_work(session: Session, *, success: bool) -> list[int]:
+    """Commits the unit of work when it succeeded, rolls it back otherwise (or when the commit
+    fails, re-raising); then runs the remembered writes and commits them. Returns the ids of
+    the outbox messages that are now committed, for delivery."""
+    remembered = session.info.pop(REMEMBERED, [])
+    committed: list[int] = []
+    try:
+        if success:
+            queued = session.info.pop(OUTBOX, [])
+            session.commit()
+            committed.extend(queued)
+    finally:
+        if session.in_transaction() or not success:
+            session.rollback()
+        session.info.pop(OUTBOX, None)
+        if remembered:
+            begin_writing(session)
+            for write in remembered:
+                write(session)
+            committed.extend(session.info.pop(OUTBOX, []))
+            session.commit()
+    return committed

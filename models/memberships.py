@@ -17,9 +17,9 @@ from models.identity import (
     CustomerRole,
     Membership,
     create_account,
-    grant_membership,
     normalize_email,
 )
+from models.outbox import notify
 from models.signin import new_secret, secret_hash
 
 INVITATION_LIFETIME = dt.timedelta(days=14)
@@ -71,9 +71,9 @@ def open_invitations(session: Session, company: Company) -> list[Invitation]:
 def invite(
     session: Session, *, actor: Account, company: Company, email: str, role: CustomerRole
 ) -> tuple[Invitation, str]:
-    """Invites `email` to `company` with `role` and returns the invitation and the secret for
-    its link. Refuses an e-mail that already has access (field `email`). A new invitation to
-    the same address replaces the open one, so only the latest link works."""
+    """Invites `email` to `company` with `role`, e-mails the link, and returns the invitation
+    and the secret of its link. Refuses an e-mail that already has access (field `email`). A
+    new invitation to the same address replaces the open one, so only the latest link works."""
     email = normalize_email(email)
     member = session.scalar(
         select(Membership.id)
@@ -113,7 +113,50 @@ def invite(
         email=email,
         role=role.value,
     )
+    notify(
+        session,
+        to=email,
+        template="invitation",
+        locale=actor.locale,
+        inviter=actor.full_name,
+        company=company.legal_name,
+        role=role.value,
+        token=raw,
+    )
     return invitation, raw
+
+
+def grant_membership(
+    session: Session,
+    *,
+    account: Account,
+    company: Company,
+    role: CustomerRole,
+    actor: Account | None = None,
+) -> Membership:
+    """Gives `account` access to `company`; refuses a second membership (field `email`)."""
+    exists = session.scalar(
+        select(Membership.id).where(
+            Membership.account_id == account.id, Membership.company_id == company.id
+        )
+    )
+    if exists is not None:
+        raise DomainError(N_("This person already has access to the company."), "email")
+    membership = Membership(
+        account=account, company=company, role=role, granted_by_id=actor and actor.id
+    )
+    session.add(membership)
+    session.flush()
+    audit.record(
+        session,
+        "membership.granted",
+        actor=actor,
+        target=membership,
+        company_id=company.id,
+        account=account.email,
+        role=role.value,
+    )
+    return membership
 
 
 def find_invitation(session: Session, raw: str) -> Invitation | None:

@@ -7,14 +7,17 @@ import datetime as dt
 import enum
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import ForeignKey, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models import audit
-from models.db import Base, CreatedAt, Timestamp, utcnow
+from models.db import Base, CreatedAt, Timestamp, remember, utcnow
 from models.errors import N_, DomainError
 from models.identity import Account, AccountStatus, find_account, normalize_email
+from models.outbox import notify
 from models.passwords import hash_password, needs_rehash, validate_new_password, verify_password
 
 # Lock-out: the first FREE_FAILURES wrong passwords for an e-mail cost nothing; each further
@@ -112,11 +115,13 @@ def _throttle_key(email: str) -> str:
 def check_credentials(session: Session, email: str, password: str) -> Account:
     """Returns the active account for the e-mail and password, or raises LoginRefused with one
     message for every cause (unknown e-mail, wrong password, disabled account). Records the
-    attempt in the audit log and counts failures towards the lock-out."""
+    attempt in the audit log and counts failures towards the lock-out; a refusal's records are
+    remembered writes (models.db.remember), kept although the request fails."""
     now = utcnow()
     throttle = session.get(LoginThrottle, _throttle_key(email))
+    label = normalize_email(email)[:254]
     if throttle and throttle.locked_until and throttle.locked_until > now:
-        audit.record(session, "login.throttled", actor_label=normalize_email(email)[:254])
+        remember(session, lambda s: audit.record(s, "login.throttled", actor_label=label))
         raise LoginRefused(
             N_("Too many failed attempts. Try again in a few minutes."),
             retry_after=throttle.locked_until - now,
@@ -124,14 +129,15 @@ def check_credentials(session: Session, email: str, password: str) -> Account:
     account = find_account(session, email)
     valid = verify_password(account.password_hash if account else None, password)
     if not valid or account is None or account.status != AccountStatus.ACTIVE:
-        _count_failure(session, email, now)
-        audit.record(
-            session,
-            "login.failure",
-            actor=account,
-            actor_label=normalize_email(email)[:254],
-            reason="password" if not valid else f"status_{account.status.value}",
-        )
+        reason = "password" if not valid or account is None else f"status_{account.status.value}"
+        account_id = account.id if account else None
+
+        def failure(s: Session) -> None:
+            _count_failure(s, email, now)
+            actor = s.get(Account, account_id) if account_id else None
+            audit.record(s, "login.failure", actor=actor, actor_label=label, reason=reason)
+
+        remember(session, failure)
         raise LoginRefused(INVALID_CREDENTIALS)
     if throttle is not None:
         session.delete(throttle)
@@ -187,26 +193,54 @@ def start_session(
 SEEN_GRANULARITY = dt.timedelta(minutes=1)
 
 
-def resolve_session(session: Session, raw: str, *, idle: dt.timedelta) -> LoginSession | None:
+@dataclass(frozen=True)
+class FoundSession:
+    """A cookie's login session as read, and the write its reading calls for (the columns of
+    `upkeep`), which the caller makes in a transaction of its own: `keep_up`."""
+
+    login: LoginSession | None
+    upkeep: dict[str, object] | None = None
+
+
+def find_session(session: Session, raw: str, *, idle: dt.timedelta) -> FoundSession:
     """The live session for a cookie secret: not ended, not past its absolute expiry, not idle
-    longer than `idle`, for an active account. Ends a session found expired."""
+    longer than `idle`, for an active account. Reads only: a session found expired is to be
+    ended, a live one's last-seen time moved on (at most once a minute), by `upkeep`."""
     login = session.scalar(
         select(LoginSession)
         .where(LoginSession.secret_hash == secret_hash(raw), LoginSession.ended_at.is_(None))
         .options(joinedload(LoginSession.account))  # every request needs both
     )
     if login is None:
-        return None
+        return FoundSession(None)
     now = utcnow()
     if login.expires_at <= now or login.last_seen_at + idle <= now:
-        end_session(session, login, reason="expired")
-        return None
+        return FoundSession(None, {"id": login.id, "ended_at": now, "end_reason": "expired"})
     if login.account.status != AccountStatus.ACTIVE:
-        end_session(session, login, reason="account_inactive")
-        return None
+        ended = {"id": login.id, "ended_at": now, "end_reason": "account_inactive"}
+        return FoundSession(None, ended)
     if now - login.last_seen_at >= SEEN_GRANULARITY:
-        login.last_seen_at = now
-    return login
+        # The object shows the new time without becoming a pending change of the request.
+        set_committed_value(login, "last_seen_at", now)
+        return FoundSession(login, {"id": login.id, "last_seen_at": now})
+    return FoundSession(login)
+
+
+def keep_up(session: Session, upkeep: dict[str, object]) -> None:
+    """Writes what `find_session` found due, as one UPDATE of the session's row."""
+    values = {k: v for k, v in upkeep.items() if k != "id"}
+    session.execute(
+        update(LoginSession).where(LoginSession.id == upkeep["id"]).values(**values),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def resolve_session(session: Session, raw: str, *, idle: dt.timedelta) -> LoginSession | None:
+    """`find_session` and its upkeep in the caller's transaction."""
+    found = find_session(session, raw, idle=idle)
+    if found.upkeep:
+        keep_up(session, found.upkeep)
+    return found.login
 
 
 def end_session(session: Session, login: LoginSession, *, reason: str) -> None:
@@ -270,6 +304,28 @@ def issue_token(session: Session, account: Account, purpose: TokenPurpose) -> st
     return raw
 
 
+def request_password_reset(session: Session, email: str) -> None:
+    """E-mails a password-reset link to the active account of `email`; for an unknown or
+    inactive address nothing is sent. Audited either way, and the caller answers the same."""
+    account = find_account(session, email)
+    if account is not None and account.status == AccountStatus.ACTIVE:
+        token = issue_token(session, account, TokenPurpose.PASSWORD_RESET)
+        notify(
+            session,
+            to=account.email,
+            template="password_reset",
+            locale=account.locale,
+            name=account.full_name,
+            token=token,
+        )
+    audit.record(
+        session,
+        "password.reset_requested",
+        actor=account,
+        actor_label=normalize_email(email)[:254],
+    )
+
+
 def find_token(session: Session, raw: str, purpose: TokenPurpose) -> AccountToken | None:
     """The token if it is unused and unexpired, else None."""
     token = session.scalar(
@@ -313,7 +369,13 @@ def change_password(
 ) -> None:
     """Needs the current password (field `current_password`); ends every other session."""
     if not verify_password(account.password_hash, current):
-        audit.record(session, "password.change_refused", actor=account, target=account)
+        account_id = account.id
+
+        def refused(s: Session) -> None:
+            refuser = s.get(Account, account_id)
+            audit.record(s, "password.change_refused", actor=refuser, target=refuser)
+
+        remember(session, refused)
         raise DomainError(N_("The current password is not correct."), "current_password")
     validate_new_password(new, user_inputs=[account.email, account.full_name])
     account.password_hash = hash_password(new)

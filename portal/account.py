@@ -10,17 +10,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from core.auth import current_login_session
 from core.extensions import db
-from core.forms import options, show_domain_error
+from core.forms import Form, options, refusals
 from core.i18n import LANGUAGES
 from models import audit
-from models.errors import DomainError
 from models.passwords import MAX_LENGTH
 from models.signin import change_password, end_all_sessions, live_sessions
 
@@ -37,13 +35,13 @@ def _signed_in() -> None:
     """Every page here needs a login."""
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     full_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     locale = SelectField(_l("Language"), choices=options(LANGUAGES.items()))
     timezone = SelectField(_l("Time zone"), choices=options((tz, tz) for tz in COMMON_TIMEZONES))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)]
     )
@@ -81,7 +79,6 @@ def profile() -> Response | tuple[str, int]:
     account = current_user._get_current_object()
     form.populate_obj(account)
     audit.record(db.session, "account.profile_changed", actor=account, target=account)
-    db.session.commit()
     flash(_("Your details are saved."), "success")
     return redirect(url_for("account.index"))
 
@@ -91,7 +88,7 @@ def password() -> Response | tuple[str, int]:
     form = PasswordForm()
     if not form.validate_on_submit():
         return _page(password=form, status=422)
-    try:
+    with refusals(form):
         change_password(
             db.session,
             current_user._get_current_object(),
@@ -99,18 +96,12 @@ def password() -> Response | tuple[str, int]:
             new=form.password.data,
             keep=current_login_session(),
         )
-    except DomainError as error:
-        if error.field == "current_password":
-            db.session.commit()  # keep the audit event of the refused attempt
-        else:
-            db.session.rollback()
-        show_domain_error(form, error)
-        return _page(password=form, status=422)
-    db.session.commit()
-    flash(
-        _("Your password is changed. Other browsers signed in with it were signed out."), "success"
-    )
-    return redirect(url_for("account.index"))
+        flash(
+            _("Your password is changed. Other browsers signed in with it were signed out."),
+            "success",
+        )
+        return redirect(url_for("account.index"))
+    return _page(password=form, status=422)
 
 
 @blueprint.route("/sessions/end-others", methods=["POST"])
@@ -120,7 +111,6 @@ def end_other_sessions() -> Response:
         db.session, account, reason="signed_out_elsewhere", keep=current_login_session()
     )
     audit.record(db.session, "sessions.ended", actor=account, target=account, count=ended)
-    db.session.commit()
     flash(
         ngettext(
             "Signed out of %(num)d other browser.",

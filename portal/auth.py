@@ -16,38 +16,35 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from core.auth import sign_in, sign_out
 from core.extensions import db, limiter
-from core.forms import show_domain_error
-from core.i18n import LANGUAGES, domain_message
-from core.mail import external_url, send_mail
+from core.forms import Form, form_status, refusals
+from core.i18n import LANGUAGES
 from core.security import is_safe_next
 from models import audit
-from models.errors import DomainError
 from models.identity import find_account
 from models.memberships import accept_invitation, find_invitation
 from models.passwords import MAX_LENGTH
-from models.signin import LoginRefused, TokenPurpose, check_credentials, find_token, issue_token
+from models.signin import TokenPurpose, check_credentials, find_token, request_password_reset
 from models.signin import set_password_with_token as set_password_op
 
 blueprint = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired()])
     confirm = PasswordField(
         _l("Repeat the new password"),
@@ -59,7 +56,7 @@ class JoinForm(NewPasswordForm):
     full_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """A form with no fields but the CSRF token, for pages that need a form object.
     (CSRFProtect checks the token of every POST app-wide before any view runs.)"""
 
@@ -71,23 +68,21 @@ def landing_url() -> str:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-def login() -> str | Response:
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code >= 400,  # failures only
+)
+def login() -> Response | tuple[str, int]:
     next_url = request.args.get("next")
     if current_user.is_authenticated:
         return redirect(next_url if is_safe_next(next_url) else landing_url())
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            account = check_credentials(db.session, form.email.data, form.password.data)
-        except LoginRefused as refused:
-            db.session.commit()  # the failure count and the audit event stay
-            form.form_errors.append(domain_message(refused))
-        else:
-            sign_in(account)
-            db.session.commit()
+        with refusals(form):
+            sign_in(check_credentials(db.session, form.email.data, form.password.data))
             return redirect(next_url if is_safe_next(next_url) else landing_url())
-    return render_template("portal/auth/login.html", form=form)
+    return render_template("portal/auth/login.html", form=form), form_status(form)
 
 
 @blueprint.route("/logout", methods=["POST"])
@@ -95,35 +90,16 @@ def logout() -> Response:
     if current_user.is_authenticated:
         audit.record(db.session, "logout", actor=current_user._get_current_object())
         sign_out()
-        db.session.commit()
     flash(_("You have been signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
 @blueprint.route("/forgot-password", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
-def forgot_password() -> str | Response:
+def forgot_password() -> Response | tuple[str, int]:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        account = find_account(db.session, form.email.data)
-        # The same answer whether or not the address has an account.
-        if account is not None and account.status.value == "active":
-            raw = issue_token(db.session, account, TokenPurpose.PASSWORD_RESET)
-            send_mail(
-                to=account.email,
-                subject=_l("Reset your portal password"),
-                template="password_reset",
-                locale=account.locale,
-                account=account,
-                link=external_url("auth.reset_password", token=raw),
-            )
-        audit.record(
-            db.session,
-            "password.reset_requested",
-            actor=account,
-            actor_label=form.email.data.strip().lower()[:254],
-        )
-        db.session.commit()
+        request_password_reset(db.session, form.email.data)
         flash(
             _(
                 "If the address has an account, we have sent it a link to set a new password. "
@@ -132,7 +108,7 @@ def forgot_password() -> str | Response:
             "info",
         )
         return redirect(url_for("auth.login"))
-    return render_template("portal/auth/forgot_password.html", form=form)
+    return render_template("portal/auth/forgot_password.html", form=form), form_status(form)
 
 
 @blueprint.route(
@@ -147,30 +123,26 @@ def forgot_password() -> str | Response:
     endpoint="reset_password",
     defaults={"purpose": TokenPurpose.PASSWORD_RESET},
 )
-def set_password(token: str, purpose: TokenPurpose) -> str | Response:
+def set_password(token: str, purpose: TokenPurpose) -> Response | tuple[str, int]:
     found = find_token(db.session, token, purpose)
     if found is None:
         return render_template("portal/auth/link_expired.html"), 410
     form = NewPasswordForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form):
             set_password_op(db.session, token, purpose, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
             if current_user.is_authenticated:
                 sign_out("password_set")
-            db.session.commit()
             flash(_("Your password is set. Sign in with it now."), "success")
             return redirect(url_for("auth.login"))
-    return render_template(
+    page = render_template(
         "portal/auth/set_password.html", form=form, account=found.account, purpose=purpose
     )
+    return page, form_status(form)
 
 
 @blueprint.route("/invitations/<token>", methods=["GET", "POST"])
-def invitation(token: str) -> str | Response:
+def invitation(token: str) -> Response | tuple[str, int]:
     found = find_invitation(db.session, token)
     if found is None:
         return render_template("portal/auth/link_expired.html"), 410
@@ -188,7 +160,7 @@ def invitation(token: str) -> str | Response:
     elif form.validate_on_submit():
         if existing is not None and not signed_in:
             return redirect(url_for("auth.login", next=request.path))
-        try:
+        with refusals(form):
             membership = accept_invitation(
                 db.session,
                 token,
@@ -196,21 +168,17 @@ def invitation(token: str) -> str | Response:
                 full_name=getattr(form, "full_name", None) and form.full_name.data,
                 password=getattr(form, "password", None) and form.password.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
             if not signed_in:
                 sign_in(membership.account)
-            db.session.commit()
             flash(
                 _("You now have access to %(company)s.", company=membership.company.legal_name),
                 "success",
             )
             return redirect(url_for("company.overview", company=membership.company.slug))
-    return render_template(
+    page = render_template(
         "portal/auth/invitation.html", form=form, invitation=found, existing=existing
     )
+    return page, form_status(form)
 
 
 @blueprint.route("/language", methods=["POST"])
@@ -220,6 +188,5 @@ def language() -> Response:
         session["locale"] = choice
         if current_user.is_authenticated:
             current_user.locale = choice
-            db.session.commit()
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("portal.index"))

@@ -114,7 +114,7 @@ def invoices_pdf(number: str) -> Response | tuple[str, int]:
     if invoice is None:
         abort(404)
     try:
-        stored, rendered = invoice_pdf(db.session, invoice)
+        stored, _rendered = invoice_pdf(db.session, invoice)
     except PdfUnavailable:
         current_app.logger.exception("PDF rendering is not available")
         return render_error(
@@ -124,8 +124,6 @@ def invoices_pdf(number: str) -> Response | tuple[str, int]:
                 "again later; the invoice details are on its page."
             ),
         )
-    if rendered:
-        db.session.commit()
     return send_stored(stored)
 
 

@@ -7,7 +7,6 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.wrappers import Response
@@ -16,13 +15,11 @@ from wtforms.validators import DataRequired, Email, Length
 
 from core.badges import Badge, badge_provider
 from core.extensions import db
-from core.forms import act, options, show_domain_error
-from core.mail import external_url, send_mail
+from core.forms import Form, act, options, refusals
 from core.navigation import menu_item
 from core.permissions import ROLE_DESCRIPTIONS, ROLE_LABELS, can, requires
 from core.scope import current_scope
 from models.db import utcnow
-from models.errors import DomainError
 from models.identity import CustomerRole, Membership
 from models.memberships import (
     Invitation,
@@ -41,7 +38,7 @@ def role_choices() -> list[tuple[str, str]]:
     return [(role.value, str(ROLE_LABELS[role])) for role in CustomerRole]
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), validators=[DataRequired()])
 
@@ -50,7 +47,7 @@ class InviteForm(FlaskForm):
         self.role.choices = options(role_choices())
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Role"), validators=[DataRequired()])
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -94,31 +91,17 @@ def invite_login() -> Response | tuple[str, int]:
     form = InviteForm()
     if not form.validate_on_submit():
         return _page(form, 422)
-    try:
-        invitation, raw = invite(
+    with refusals(form):
+        invitation, _secret = invite(
             db.session,
             actor=current_user._get_current_object(),
             company=scope.company,
             email=form.email.data,
             role=CustomerRole(form.role.data),
         )
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _page(form, 422)
-    send_mail(
-        to=invitation.email,
-        subject=_l("You are invited to %(company)s", company=scope.company.legal_name),
-        template="invitation",
-        locale=current_user.locale,
-        invitation=invitation,
-        inviter=current_user,
-        role=ROLE_LABELS[invitation.role],
-        link=external_url("auth.invitation", token=raw),
-    )
-    db.session.commit()
-    flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
-    return redirect(url_for("company.logins"))
+        flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+        return redirect(url_for("company.logins"))
+    return _page(form, 422)
 
 
 @blueprint.route("/logins/<int:membership_id>/role", methods=["POST"])

@@ -16,7 +16,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, FieldList, FileField, FormField, HiddenField, StringField
@@ -28,7 +27,7 @@ from wtforms.widgets import HiddenInput
 from core import charts
 from core.badges import Badge, badge_provider
 from core.extensions import db
-from core.forms import show_domain_error
+from core.forms import Form, refusals, show_domain_error
 from core.i18n import local_today
 from core.navigation import menu_item
 from core.permissions import can, requires
@@ -39,7 +38,6 @@ from models.db import utcnow
 from models.errors import DomainError
 from models.supply import (
     Contract,
-    DuplicateSubmission,
     Meter,
     ReadingStatus,
     ReadingSubmission,
@@ -183,7 +181,7 @@ class RegisterEntry(PlainForm):
     rollover = BooleanField(_l("Meter rolled over"))
 
 
-class ReadingForm(FlaskForm):
+class ReadingForm(Form):
     reading_date = DateField(
         _l("Date of the reading"),
         validators=[InputRequired(message=_l("Enter the date you read the meter."))],
@@ -259,7 +257,7 @@ def supply_points_reading(code: str) -> Response | tuple[str, int]:
     form = ReadingForm()
     if meter is None or not form.validate_on_submit():
         return _reading_page(point, meter, form, 422)
-    try:
+    with refusals(form, show=_show_error):
         photo = read_upload(
             request.files.get("photo"),
             allowed=set(IMAGE_TYPES),
@@ -281,18 +279,21 @@ def supply_points_reading(code: str) -> Response | tuple[str, int]:
             idempotency_key=form.idempotency_key.data or None,
             photo=photo,
         )
-    except DuplicateSubmission as duplicate:
-        first = duplicate.submission.id
-        db.session.rollback()
+        return _submitted(point, submission)
+    return _reading_page(point, meter, form, 422)
+
+
+def _submitted(point: SupplyPoint, submission: ReadingSubmission) -> Response:
+    """Where a submission leads: the history, or the first submission when this one was a
+    repeat of it (the same idempotency key: a double click, a reload)."""
+    if submission.replayed:
         flash(_("This reading had already been received. Here it is."), "info")
-        return redirect(url_for("company.supply_points_submission", code=code, submission_id=first))
-    except DomainError as error:
-        db.session.rollback()
-        _show_error(form, error)
-        return _reading_page(point, meter, form, 422)
-    pending = [r for r in submission.readings if r.status == ReadingStatus.PENDING_REVIEW]
-    db.session.commit()
-    if pending:
+        return redirect(
+            url_for(
+                "company.supply_points_submission", code=point.code, submission_id=submission.id
+            )
+        )
+    if any(r.status == ReadingStatus.PENDING_REVIEW for r in submission.readings):
         flash(
             _(
                 "Thank you, your reading is saved. It is not what we expected, so a colleague "
@@ -302,7 +303,7 @@ def supply_points_reading(code: str) -> Response | tuple[str, int]:
         )
     else:
         flash(_("Thank you, your reading is saved."), "success")
-    return redirect(url_for("company.supply_points_detail", code=code, _anchor="history"))
+    return redirect(url_for("company.supply_points_detail", code=point.code, _anchor="history"))
 
 
 @blueprint.route("/supply-points/<code>/readings/<int:submission_id>")
@@ -389,7 +390,6 @@ def supply_points_export(code: str) -> Response:
         company_id=point.company_id,
         rows=len(rows),
     )
-    db.session.commit()
     return download(
         out.getvalue().encode("utf-8-sig"),
         filename=f"readings-{point.code}.csv",

@@ -22,7 +22,7 @@ from app import create_app
 from core.database import alembic_config
 from core.extensions import db, limiter
 from models.db import make_engine
-from tests import factories
+from tests import factories, helpers
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -108,6 +108,7 @@ def app(database_url: str) -> Flask:
         }
     )
     app.test_client_class = PortalClient
+    helpers.APP.append(app)
     return app
 
 

@@ -26,9 +26,8 @@ from models.identity import (
     Team,
     create_account,
     create_company,
-    grant_membership,
 )
-from models.memberships import Invitation, invite
+from models.memberships import Invitation, grant_membership, invite
 from models.passwords import hash_password
 
 PASSWORD = "correct horse battery staple"

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.mail import deliver_pending
-from models.outbox import OutboxMessage, enqueue
+from models.outbox import OutboxMessage, notify
 
 
 class Inbox(Message):
@@ -69,7 +69,7 @@ def test_an_invitation_reaches_the_smtp_server_after_commit(client, people, smtp
 
 def test_a_rolled_back_change_sends_nothing(bound_app, smtp, session):
     with bound_app.app_context():
-        enqueue(db.session, recipient="x@example.com", subject="s", body_text="t")
+        notify(db.session, to="x@example.com", template="activation", name="X", token="t")
         db.session.rollback()
         assert deliver_pending() == (0, 0)
     assert smtp.messages == []
@@ -84,7 +84,7 @@ def test_an_unreachable_server_keeps_the_message_for_a_later_retry(bound_app, se
     start = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
     try:
         with time_machine.travel(start, tick=False) as clock, bound_app.app_context():
-            enqueue(db.session, recipient="x@example.com", subject="s", body_text="t")
+            notify(db.session, to="x@example.com", template="activation", name="X", token="t")
             db.session.commit()
             assert deliver_pending() == (0, 1)
             assert deliver_pending() == (0, 0)  # not due yet

@@ -20,9 +20,8 @@ from models.identity import (
     create_account,
     create_company,
     find_account,
-    grant_membership,
 )
-from models.memberships import invite
+from models.memberships import grant_membership, invite
 
 PASSWORD = "demo-portal-2026"  # noqa: S105 - the documented demo password
 

@@ -36,7 +36,6 @@ from models.supply.points import (
     terminate_supply_point,
 )
 from models.supply.readings import (
-    DuplicateSubmission,
     RegisterValue,
     expected_for,
     last_reading,
@@ -66,7 +65,6 @@ __all__ = [
     "WINDOW_DAYS",
     "Commodity",
     "Contract",
-    "DuplicateSubmission",
     "ExpectedRange",
     "ImportReport",
     "Meter",

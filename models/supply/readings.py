@@ -59,13 +59,10 @@ class RegisterValue:
     rollover: bool = False
 
 
-class DuplicateSubmission(DomainError):
-    """The reading is already there (same form sent twice, or the same register and date):
-    nothing new was written; `submission` is the first one."""
-
-    def __init__(self, submission: ReadingSubmission) -> None:
-        super().__init__(N_("This reading had already been received. Here it is."))
-        self.submission = submission
+def _replayed(submission: ReadingSubmission) -> ReadingSubmission:
+    """The first submission, marked as what a repeated one leads to."""
+    submission.replayed = True
+    return submission
 
 
 def register_field(register_id: int) -> str:
@@ -267,8 +264,9 @@ def submit_reading(
 ) -> ReadingSubmission:
     """Records the values of `meter`'s registers read on `reading_date`, all or none.
 
-    Raises DuplicateSubmission (writing nothing) when the form's `idempotency_key` or a
-    register on that date is already recorded, also when a parallel request wins the race.
+    Returns the first submission, marked `replayed` and writing nothing, when the form's
+    `idempotency_key` or a register on that date is already recorded, also when a parallel
+    request wins the race.
     Raises DomainError when:
     - the meter is not on `point` (`meter`); a value names a register of another meter, a
       register is missing or named twice (that register's field);
@@ -285,7 +283,7 @@ def submit_reading(
     if idempotency_key:
         found = _existing(session, point, idempotency_key, [], reading_date)
         if found is not None:
-            raise DuplicateSubmission(found)
+            return _replayed(found)
     if meter.supply_point_id != point.id:
         raise DomainError(N_("This meter is not installed at this supply point."), "meter")
     if source == ReadingSource.CUSTOMER:
@@ -334,7 +332,7 @@ def submit_reading(
         )
     found = _existing(session, point, None, list(seen), reading_date)
     if found is not None:
-        raise DuplicateSubmission(found)
+        return _replayed(found)
 
     checked = [
         _check_register(session, registers[e.register_id], e, reading_date, tolerance)
@@ -430,5 +428,5 @@ def _insert(
         )
         if found is None:
             raise
-        raise DuplicateSubmission(found) from None
+        return _replayed(found)
     return submission

@@ -3,13 +3,14 @@ for the customer."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import audit
 from models.db import utcnow
 from models.errors import N_, DomainError
-from models.identity import Account
+from models.identity import Account, Membership
+from models.outbox import notify
 from models.supply.readings import neighbours
 from models.supply.tables import Reading, ReadingStatus
 
@@ -78,4 +79,35 @@ def review_reading(
         reason=reading.review_reason.value if reading.review_reason else None,
         note=note or None,
     )
+    _tell_the_submitter(session, reading, accepted=accept)
     return reading
+
+
+def _tell_the_submitter(session: Session, reading: Reading, *, accepted: bool) -> None:
+    """E-mails the decision to whoever sent the reading, if they are still active and have
+    access to the company (a former member learns nothing more about it)."""
+    submitter = reading.submission.submitted_by
+    point = reading.supply_point
+    if submitter is None or not submitter.is_active:
+        return
+    member = session.scalar(
+        select(Membership.id).where(
+            Membership.account_id == submitter.id, Membership.company_id == point.company_id
+        )
+    )
+    if member is None:
+        return
+    notify(
+        session,
+        to=submitter.email,
+        template="reading_decision",
+        locale=submitter.locale,
+        accepted=accepted,
+        company=point.company.slug,
+        code=point.code,
+        unit=point.commodity.unit,
+        reading_date=reading.reading_date.isoformat(),
+        register=reading.register.code,
+        value=str(reading.value),
+        note=reading.review_note,
+    )

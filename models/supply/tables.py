@@ -208,6 +208,8 @@ class ReadingSubmission(Base):
     readings: Mapped[list[Reading]] = relationship(
         back_populates="submission", order_by="Reading.id"
     )
+    # Not stored: set on the first submission when a repeated one found it instead.
+    replayed = False
 
 
 class Reading(Base):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from models.billing import Invoice, InvoiceStatus
 from tests import factories
 from tests.factories import csv_text, invoice_rows
+from tests.helpers import count
 
 
 def upload(client, text: str, name: str = "invoices.csv"):
@@ -18,11 +19,6 @@ def upload(client, text: str, name: str = "invoices.csv"):
         {"file": (io.BytesIO(text.encode()), name)},
         content_type="multipart/form-data",
     )
-
-
-def count(session) -> int:
-    session.expire_all()
-    return session.scalar(select(func.count(Invoice.id)))
 
 
 def test_a_clerk_imports_a_file_and_a_second_import_changes_nothing(client, people, session):
@@ -37,7 +33,7 @@ def test_a_clerk_imports_a_file_and_a_second_import_changes_nothing(client, peop
     assert "Imported 0 invoice(s); 2 were already there" in client.get(again.location).get_data(
         as_text=True
     )
-    assert count(session) == 2
+    assert count(session, Invoice) == 2
 
 
 def test_a_file_with_a_bad_row_imports_nothing_and_lists_every_problem(client, people, session):
@@ -53,7 +49,7 @@ def test_a_file_with_a_bad_row_imports_nothing_and_lists_every_problem(client, p
     assert "nothing was imported" in text
     assert "row 4: SK00 is not a valid IBAN." in text
     assert "row 4: gross_total is 1.00" in text
-    assert count(session) == 0
+    assert count(session, Invoice) == 0
 
 
 def test_a_binary_file_is_refused_next_to_the_field(client, people, session):

@@ -7,34 +7,21 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 from decimal import Decimal
 from io import BytesIO
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from models.audit import AuditEvent
 from models.billing.tables import PriceList, PriceListAssignment, PriceListItem
 from models.files import StoredFile
 from tests import factories
+from tests.helpers import count, field_error
 
 NEW = "/backoffice/pricelists/new"
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n"
-
-
-def field_error(response, field: str) -> str | None:  # type: ignore[no-untyped-def]
-    """The message shown next to form field `field`, if any."""
-    found = re.search(
-        rf'<p class="error" id="{field}-error">(.*?)</p>', response.get_data(as_text=True), re.S
-    )
-    return html.unescape(found.group(1)).strip() if found else None
-
-
-def count(session, model) -> int:  # type: ignore[no-untyped-def]
-    session.expire_all()
-    return session.scalar(select(func.count()).select_from(model))
 
 
 def actions(session, price_list: PriceList) -> list[str]:  # type: ignore[no-untyped-def]
@@ -282,7 +269,7 @@ def test_a_pdf_is_attached_replaced_and_removed(client, admin, session, price_li
     session.expire_all()
     stored = session.get(PriceList, price_list.id).file
     assert (stored.filename, stored.content_type, stored.company_id) == (
-        "Cennik-2026.pdf",
+        "Cenník 2026.pdf",
         "application/pdf",
         None,
     )

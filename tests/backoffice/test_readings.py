@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from models.identity import Account, CustomerRole
 from models.memberships import revoke_membership
-from models.outbox import OutboxMessage
 from models.supply import Reading, ReadingStatus, RegisterValue, submit_reading
 from tests import factories
 from tests.factories import read
+from tests.helpers import mails_to, text_of
 
 D = dt.date
 QUEUE = "/backoffice/readings"
@@ -37,10 +37,6 @@ def pending(session, people) -> Reading:
     return reading
 
 
-def text_of(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
 def decide(client, reading, decision: str, note: str = ""):  # type: ignore[no-untyped-def]
     return client.post_form(f"{QUEUE}/{reading.id}/decision", {"decision": decision, "note": note})
 
@@ -48,11 +44,6 @@ def decide(client, reading, decision: str, note: str = ""):  # type: ignore[no-u
 def status_of(session, reading) -> str:
     session.expire_all()
     return session.get(Reading, reading.id).status
-
-
-def mails_to(session, email: str) -> list[OutboxMessage]:
-    session.expire_all()
-    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email)))
 
 
 def test_the_queue_lists_pending_readings_with_their_reason(client, people, session, pending):

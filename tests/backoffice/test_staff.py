@@ -4,7 +4,6 @@ an administrator cannot demote or deactivate themselves; teams have unique names
 
 from __future__ import annotations
 
-import html
 import re
 from urllib.parse import urlsplit
 
@@ -16,6 +15,7 @@ from models.identity import Account, AccountStatus, StaffRole, Team, find_accoun
 from models.outbox import OutboxMessage
 from models.signin import LoginSession
 from tests import factories
+from tests.helpers import count, field_error, mails_to
 
 NEW_STAFF = "/backoffice/staff/new"
 STRONG_PASSWORD = "quiet meadow lantern 42"
@@ -27,24 +27,6 @@ def add_team(session, name: str) -> Team:  # type: ignore[no-untyped-def]
     session.add(team)
     session.flush()
     return team
-
-
-def field_error(response, field: str) -> str | None:  # type: ignore[no-untyped-def]
-    """The message shown next to form field `field`, if any."""
-    found = re.search(
-        rf'<p class="error" id="{field}-error">(.*?)</p>', response.get_data(as_text=True), re.S
-    )
-    return html.unescape(found.group(1)).strip() if found else None
-
-
-def count(session, model) -> int:  # type: ignore[no-untyped-def]
-    session.expire_all()
-    return session.scalar(select(func.count()).select_from(model))
-
-
-def outbox_to(session, email: str) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
-    session.expire_all()
-    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email)))
 
 
 def staff_updates(session, account: Account) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
@@ -119,7 +101,7 @@ def test_creating_a_staff_member_emails_them_one_activation_link_on_the_public_u
 ):
     client.login(people.admin.email)
     client.post_form(NEW_STAFF, new_staff_data())
-    messages = outbox_to(session, "petra.nova@example.com")
+    messages = mails_to(session, "petra.nova@example.com")
     assert len(messages) == 1
     assert count(session, OutboxMessage) == 1
     assert len(ACTIVATION_LINK.findall(messages[0].body_text)) == 1
@@ -130,11 +112,11 @@ def test_the_activation_link_sets_the_password_once_and_then_the_person_can_work
 ):
     client.login(people.admin.email)
     client.post_form(NEW_STAFF, new_staff_data(teams=[str(people.care.id)]))
-    (message,) = outbox_to(session, "petra.nova@example.com")
+    (message,) = mails_to(session, "petra.nova@example.com")
     link = urlsplit(ACTIVATION_LINK.search(message.body_text).group(0)).path
 
     # Without a password nobody can sign in yet.
-    assert other_client.login("petra.nova@example.com", STRONG_PASSWORD).status_code == 200
+    assert other_client.login("petra.nova@example.com", STRONG_PASSWORD).status_code == 422
 
     form = other_client.get(link)
     assert form.status_code == 200
@@ -287,7 +269,7 @@ def test_a_deactivated_staff_member_cannot_sign_in_again(client, other_client, p
     client.login(people.admin.email)
     client.post_form(f"/backoffice/staff/{people.clerk.id}", edit_data(people.clerk, active=None))
     refused = other_client.login(people.clerk.email)
-    assert refused.status_code == 200
+    assert refused.status_code == 422
     assert "The e-mail address or the password is not correct." in refused.get_data(as_text=True)
 
 

@@ -10,19 +10,11 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from models.demo import PASSWORD
+from tests.helpers import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
 OFFICE = "Obchodná 12, 811 06 Bratislava (office)"
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def flash(page: Page):  # type: ignore[no-untyped-def]
@@ -49,7 +41,7 @@ def fill_in_the_middle_of_the_range(page: Page) -> list[Decimal]:
 
 
 def test_a_customer_sends_both_registers_and_sees_them_in_the_history(page: Page) -> None:
-    sign_in(page, "jan.novak@example.com")
+    browser_sign_in(page, "jan.novak@example.com")
     page.goto("/c/alfa-trade/")
     page.get_by_role("navigation", name="Company menu").get_by_role(
         "link", name="Supply points"
@@ -82,7 +74,7 @@ def test_a_customer_sends_both_registers_and_sees_them_in_the_history(page: Page
 
 
 def test_a_clerk_rejects_a_reading_with_a_note_the_customer_then_reads(page: Page) -> None:
-    sign_in(page, "clerk@example.com")
+    browser_sign_in(page, "clerk@example.com")
     page.goto("/backoffice/readings")
     queue = page.locator("table.review-queue tbody tr")
     expect(queue).to_have_count(1)
@@ -96,7 +88,7 @@ def test_a_clerk_rejects_a_reading_with_a_note_the_customer_then_reads(page: Pag
     expect(page.get_by_text("Nothing to review. Every reading has been decided.")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
-    sign_in(page, "jan.novak@example.com")
+    browser_sign_in(page, "jan.novak@example.com")
     page.goto("/c/beta-services/supply-points")
     page.get_by_role("row").filter(has_text="Košice").get_by_role("link").click()
     decisions = page.get_by_role("region", name="Decisions on your readings")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from models.demo import PASSWORD
+from tests.helpers import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,18 +18,11 @@ ANNA = "anna.kralova@example.com"
 ALFA, BETA, GAMMA = "Alfa Trade s.r.o.", "Beta Services s.r.o.", "Gamma Household"
 
 
-def sign_in(page: Page, live_server: str, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{live_server}/companies")
-
-
 def test_jan_sees_his_three_companies_switches_to_beta_and_signs_out(
     page: Page, live_server: str, tmp_path: Path
 ) -> None:
-    sign_in(page, live_server, JAN)
+    browser_sign_in(page, JAN)
+    expect(page).to_have_url(f"{live_server}/companies")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your companies")
 
     cards = page.locator("li.company-card")
@@ -84,7 +77,7 @@ def test_jan_sees_his_three_companies_switches_to_beta_and_signs_out(
 
 
 def test_anna_sees_only_alfa(page: Page, live_server: str) -> None:
-    sign_in(page, live_server, ANNA)
+    browser_sign_in(page, ANNA)
 
     cards = page.locator("li.company-card")
     expect(cards).to_have_count(1)

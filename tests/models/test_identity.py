@@ -13,8 +13,8 @@ from models.identity import (
     create_account,
     create_company,
     slugify,
-    update_staff,
 )
+from models.staff import update_staff
 from tests import factories
 
 

@@ -10,8 +10,9 @@ import time_machine
 from sqlalchemy import select
 
 from models.audit import AuditEvent
+from models.db import end_unit_of_work
 from models.errors import DomainError
-from models.identity import AccountStatus, set_account_status
+from models.identity import AccountStatus
 from models.signin import (
     FREE_FAILURES,
     INVALID_CREDENTIALS,
@@ -29,6 +30,7 @@ from models.signin import (
     set_password_with_token,
     start_session,
 )
+from models.staff import set_account_status
 from tests import factories
 
 IDLE = dt.timedelta(minutes=30)
@@ -38,8 +40,11 @@ NEW_PASSWORD = "amber river compass 9"
 
 
 def refusal(session, email, password):
+    """A refused sign-in, with its unit of work ended as a request ends it: rolled back, the
+    remembered writes (failure count, audit event) kept."""
     with pytest.raises(LoginRefused) as refused:
         check_credentials(session, email, password)
+    end_unit_of_work(session, success=False)
     return refused.value
 
 

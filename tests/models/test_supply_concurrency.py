@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from models.audit import AuditEvent
 from models.errors import DomainError
 from models.identity import Account, Company, StaffRole
+from models.outbox import OutboxMessage
 from models.supply import (
-    DuplicateSubmission,
     Reading,
     ReadingStatus,
     RegisterValue,
@@ -50,6 +50,7 @@ def world(engine: Engine) -> Iterator[World]:
     assert engine.dialect.name == "postgresql", "marked postgresql: deselected on SQLite"
     with Session(engine) as s:
         first_event = s.scalar(select(func.coalesce(func.max(AuditEvent.id), 0)))
+        first_mail = s.scalar(select(func.coalesce(func.max(OutboxMessage.id), 0)))
         company = factories.company(s, "Parallel s.r.o.")
         customer = factories.account(s)
         clerks = [factories.account(s, staff_role=StaffRole.CLERK) for _ in range(2)]
@@ -64,6 +65,7 @@ def world(engine: Engine) -> Iterator[World]:
     finally:
         with Session(engine) as s:
             s.execute(delete(AuditEvent).where(AuditEvent.id > first_event))
+            s.execute(delete(OutboxMessage).where(OutboxMessage.id > first_mail))  # decisions
             s.execute(delete(Company).where(Company.id == made.company_id))
             s.execute(delete(Account).where(Account.id.in_([customer.id, *made.clerk_ids])))
             s.commit()
@@ -81,9 +83,6 @@ def in_parallel(world: World, work: Callable[[Session, int], str], times: int = 
             try:
                 results[n] = work(session, n)
                 session.commit()
-            except DuplicateSubmission:
-                session.rollback()
-                results[n] = "duplicate"
             except DomainError as error:
                 session.rollback()
                 results[n] = error.message
@@ -102,7 +101,7 @@ def submit(world: World, key: str | None, day: dt.date = FEB10) -> Callable[[Ses
     def work(session: Session, n: int) -> str:
         point = session.get(SupplyPoint, world.point_id)
         meter = point.current_meter
-        submit_reading(
+        submission = submit_reading(
             session,
             actor=session.get(Account, world.customer_id),
             point=point,
@@ -112,7 +111,7 @@ def submit(world: World, key: str | None, day: dt.date = FEB10) -> Callable[[Ses
             idempotency_key=key,
             today=day,
         )
-        return "created"
+        return "duplicate" if submission.replayed else "created"
 
     return work
 

@@ -13,11 +13,11 @@ from models.identity import CustomerRole, find_account
 from models.memberships import Invitation
 from models.outbox import OutboxMessage
 from tests import factories
+from tests.helpers import mails_to
 
 
 def invitation_path(session, email: str) -> str:
-    session.expire_all()
-    message = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email)).one()
+    [message] = mails_to(session, email)
     link = re.search(r"https://portal\.example\.test(/invitations/\S+)", message.body_text)
     assert link, message.body_text
     return link.group(1)

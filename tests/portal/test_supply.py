@@ -30,6 +30,7 @@ from models.supply import (
 from portal import supply as portal_supply
 from tests import factories
 from tests.factories import read
+from tests.helpers import text_of
 
 D = dt.date
 JAN1, JAN31 = D(2025, 1, 1), D(2025, 1, 31)
@@ -49,10 +50,6 @@ def office(session, people):
 
 def url(point, suffix: str = "") -> str:
     return f"/c/{point.company.slug}/supply-points/{point.code}{suffix}"
-
-
-def text_of(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def form_of(client, point) -> dict[str, str]:
