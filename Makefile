@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+# E-mailed links point at the port the portal runs on, unless PUBLIC_URL says otherwise.
+export PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 FLASK  := $(BIN)/flask --app app
 
 .PHONY: run test lint format translations bench system-packages clean

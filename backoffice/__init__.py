@@ -7,7 +7,7 @@ from flask import Blueprint, redirect, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from core.permissions import can
+from core.permissions import can, requires
 from core.security import deny
 
 blueprint = Blueprint("backoffice", __name__, url_prefix="/backoffice")
@@ -21,6 +21,7 @@ def _staff_only() -> None:
 
 
 @blueprint.route("/")
+@requires("backoffice.access")
 def index() -> Response:
     return redirect(url_for("backoffice.companies"))
 

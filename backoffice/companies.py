@@ -12,6 +12,7 @@ from backoffice import blueprint
 from core.extensions import db
 from core.navigation import menu_item
 from core.pagination import contains, paginate, requested_page
+from core.permissions import requires
 from core.scope import staff_company, visible_companies
 from models.identity import Account, Company, Membership
 from models.memberships import open_invitations
@@ -37,6 +38,7 @@ def _search(query: str):  # type: ignore[no-untyped-def]
 
 
 @blueprint.route("/companies")
+@requires("backoffice.access")
 def companies() -> str:
     query = request.args.get("q", "").strip()[:100]
     stmt = visible_companies().options(joinedload(Company.customer_group))
@@ -52,6 +54,7 @@ def companies() -> str:
 
 
 @blueprint.route("/companies/<int:company_id>")
+@requires("backoffice.access")
 def companies_detail(company_id: int) -> str:
     found = staff_company(company_id)
     members = list(

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -36,6 +37,8 @@ from models.billing.pricing import (
     attach_file,
     create_price_list,
     detach_file,
+    in_force,
+    new_version,
     remove_item,
     set_item,
     unassign,
@@ -140,6 +143,14 @@ class AssignForm(Form):
 
 class FileForm(Form):
     file = FileField(_l("PDF file"))
+
+
+class VersionForm(Form):
+    valid_from = DateField(
+        _l("New prices apply from"),
+        validators=[InputRequired(message=_l("Enter the day the new prices apply from."))],
+        invalid_value_message=_l("Enter the date as YYYY-MM-DD, for example 2027-01-01."),
+    )
 
 
 def _visible(stmt: Any) -> Any:
@@ -272,6 +283,7 @@ def pricelists_edit(price_list_id: int) -> str | Response | tuple[str, int]:
                 valid_to=form.valid_to.data,
                 currency=form.currency.data,
                 note=form.note.data,
+                today=local_today(),
             )
             flash(_("Changes to %(name)s are saved.", name=price_list.name), "success")
             return redirect(url_for("backoffice.pricelists_detail", price_list_id=price_list.id))
@@ -288,6 +300,7 @@ def _detail(
     item_form: ItemForm | None = None,
     assign_form: AssignForm | None = None,
     file_form: FileForm | None = None,
+    version_form: VersionForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
     if item_form is None:
@@ -302,6 +315,8 @@ def _detail(
         item_form=item_form,
         assign_form=assign_form or AssignForm(formdata=None),
         file_form=file_form or FileForm(formdata=None),
+        version_form=version_form or VersionForm(formdata=None),
+        in_force=in_force(price_list, local_today()),
         commodity_names=COMMODITY_NAMES,
         with_vat=with_vat,
         today=local_today(),
@@ -331,6 +346,7 @@ def pricelists_item(price_list_id: int) -> Response | tuple[str, int]:
                 unit=form.unit.data,
                 unit_price=form.unit_price.data,
                 vat_rate=form.vat_rate.data,
+                today=local_today(),
             )
             flash(_("Item %(code)s is saved.", code=item.code), "success")
             return redirect(url_for("backoffice.pricelists_detail", price_list_id=price_list.id))
@@ -342,10 +358,42 @@ def pricelists_item(price_list_id: int) -> Response | tuple[str, int]:
 def pricelists_item_remove(price_list_id: int, item_id: int) -> Response:
     price_list = _price_list(price_list_id)
     act(
-        lambda: remove_item(db.session, actor=actor(), price_list=price_list, item_id=item_id),
+        lambda: remove_item(
+            db.session,
+            actor=actor(),
+            price_list=price_list,
+            item_id=item_id,
+            today=local_today(),
+        ),
         lambda: _("The item was removed."),
     )
     return redirect(url_for("backoffice.pricelists_detail", price_list_id=price_list_id))
+
+
+@blueprint.route("/pricelists/<int:price_list_id>/versions", methods=["POST"])
+@requires("pricelists.manage")
+def pricelists_version(price_list_id: int) -> Response | tuple[str, int]:
+    price_list = _price_list(price_list_id)
+    form = VersionForm()
+    if form.validate_on_submit():
+        with refusals(form):
+            version = new_version(
+                db.session,
+                actor=actor(),
+                price_list=price_list,
+                valid_from=form.valid_from.data,
+                today=local_today(),
+            )
+            flash(
+                _(
+                    "The new version applies from %(date)s; change its prices now. The list "
+                    "in force ends the day before.",
+                    date=format_date(version.valid_from),
+                ),
+                "success",
+            )
+            return redirect(url_for("backoffice.pricelists_detail", price_list_id=version.id))
+    return _detail(_price_list(price_list_id), version_form=form, status=422)
 
 
 @blueprint.route("/pricelists/<int:price_list_id>/groups", methods=["POST"])

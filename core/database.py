@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from alembic import command
@@ -12,14 +13,25 @@ from flask import Flask, current_app, g
 from flask.cli import AppGroup
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.routing import IntegerConverter, Map
 
 from models.db import make_engine, make_sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every route: a whole number an INTEGER column can hold (PostgreSQL's are
+    32-bit). A larger one matches no route, so it answers 404 instead of overflowing."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 class Database:
     def init_app(self, app: Flask) -> None:
+        app.url_map.converters["int"] = DatabaseId
         engine = make_engine(app.config["DATABASE_URL"])
         app.extensions["database"] = {"engine": engine, "factory": make_sessionmaker(engine)}
         app.teardown_appcontext(self._close)

@@ -4,15 +4,19 @@ outage rolls back and answers 503."""
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import Flask, g, render_template
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from core.extensions import db, login_manager
+from core.extensions import db, limiter, login_manager
 from core.i18n import domain_message
+from core.pdf import PdfTooLarge
 from models.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -64,10 +68,32 @@ def init_app(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         response = error.get_response()
-        body, _status = render_error(error.code)
+        message = None
+        if error.code == 429:  # say how long, to people and to programs
+            wait = _seconds_until_reset()
+            response.headers["Retry-After"] = str(wait)
+            minutes = max(1, math.ceil(wait / 60))
+            message = ngettext(
+                "Too many attempts in a short time. Try again in %(num)d minute.",
+                "Too many attempts in a short time. Try again in %(num)d minutes.",
+                minutes,
+            )
+        body, _status = render_error(error.code, message)
         response.set_data(body)
         response.content_type = "text/html; charset=utf-8"
         return response
+
+    @app.errorhandler(PdfTooLarge)
+    def pdf_too_large(error: PdfTooLarge) -> tuple[str, int]:
+        log.error("PDF over the size limit: %s", error)
+        _rollback()
+        return render_error(
+            422,
+            _l(
+                "This document is too large to be produced as a PDF. Please contact us and "
+                "we will send it to you another way."
+            ),
+        )
 
     @app.errorhandler(DomainError)
     def refused(error: DomainError) -> tuple[str, int]:
@@ -88,6 +114,14 @@ def init_app(app: Flask) -> None:
         log.error("unhandled error", exc_info=error.original_exception)
         _rollback()
         return render_error(500)
+
+
+def _seconds_until_reset() -> int:
+    """Seconds until the breached rate limit lets requests through again (at least 1)."""
+    limit = limiter.current_limit
+    if limit is None:
+        return 60
+    return max(1, math.ceil(limit.window[0] - time.time()))
 
 
 def _rollback() -> None:

@@ -138,7 +138,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def requires(permission: str) -> Callable[[F], F]:
-    """View decorator: 403 (audited) unless the current account has `permission`."""
+    """View decorator: 403 (audited) unless the current account has `permission`. The view
+    carries its permission (`required_permission`), so the access matrix derives itself:
+    tests/test_url_map.py proves that every company and back-office route declares one."""
+    if not any(
+        permission in granted
+        for granted in (*CUSTOMER_PERMISSIONS.values(), *STAFF_PERMISSIONS.values())
+    ):
+        raise ValueError(f"no role has the permission {permission!r}")
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -147,9 +154,15 @@ def requires(permission: str) -> Callable[[F], F]:
                 deny(403, permission=permission)
             return view(*args, **kwargs)
 
-        return guarded  # type: ignore[return-value]
+        guarded.required_permission = permission  # type: ignore[attr-defined]  # read by tests
+        return guarded  # type: ignore[return-value]  # wraps() keeps the signature of F
 
     return decorate
+
+
+def required_permission(view: Callable[..., Any]) -> str | None:
+    """The permission a view declared with @requires, or None."""
+    return getattr(view, "required_permission", None)
 
 
 def init_app(app: Flask) -> None:

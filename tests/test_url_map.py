@@ -10,8 +10,10 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 from werkzeug.routing import Rule
+from werkzeug.routing.converters import NumberConverter
 
-from models.identity import StaffRole
+from core.permissions import CUSTOMER_PERMISSIONS, STAFF_PERMISSIONS, required_permission
+from models.identity import CustomerRole, StaffRole
 from tests import factories
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -30,8 +32,8 @@ def build(rule: Rule, **known: str) -> str:
         if name in known:
             values[name] = known[name]
         else:
-            converter = rule._converters[name].__class__.__name__.lower()
-            values[name] = DUMMY["int"] if "integer" in converter else DUMMY["default"]
+            numeric = isinstance(rule._converters[name], NumberConverter)
+            values[name] = DUMMY["int"] if numeric else DUMMY["default"]
     return rule.build(values, append_unknown=False)[1]
 
 
@@ -92,32 +94,52 @@ def test_a_denied_company_is_audited(client, people, session):
 # URL arguments the walk fills with ids of objects that exist; others (invoice_id ...) are
 # placeholders.
 KNOWN_IDS = {"company_id", "account_id", "price_list_id"}
+# Larger than any database integer: the route matches nothing instead of overflowing.
+OVERSIZED = str(10**23)
 
-BACKOFFICE_PERMISSION = {
-    # endpoint prefix -> the staff role that lacks what the page needs
-    "backoffice.staff": StaffRole.CLERK,
-    "backoffice.staff_new": StaffRole.CLERK,
-    "backoffice.staff_edit": StaffRole.CALL_CENTER,
-    "backoffice.staff_team_new": StaffRole.AUDITOR,
-    "backoffice.invoices": StaffRole.CALL_CENTER,
-    "backoffice.invoices_detail": StaffRole.CALL_CENTER,
-    "backoffice.invoices_import": StaffRole.CALL_CENTER,
-    "backoffice.pricelists": StaffRole.CLERK,
-    "backoffice.pricelists_new": StaffRole.CLERK,
-    "backoffice.pricelists_edit": StaffRole.CLERK,
-    "backoffice.pricelists_detail": StaffRole.CALL_CENTER,
-    "backoffice.pricelists_item": StaffRole.CLERK,
-    "backoffice.pricelists_item_remove": StaffRole.CLERK,
-    "backoffice.pricelists_assign": StaffRole.AUDITOR,
-    "backoffice.pricelists_unassign": StaffRole.AUDITOR,
-    "backoffice.pricelists_file": StaffRole.SPECIALIST,
-    "backoffice.pricelists_file_remove": StaffRole.SPECIALIST,
-    "backoffice.pricelists_pdf": StaffRole.CALL_CENTER,
-    "backoffice.readings": StaffRole.CALL_CENTER,
-    "backoffice.readings_detail": StaffRole.CALL_CENTER,
-    "backoffice.readings_decide": StaffRole.CALL_CENTER,
-    "backoffice.readings_photo": StaffRole.AUDITOR,
-}
+
+def guarded_rules(app: Flask) -> list[Rule]:
+    return [*rules(app, "/c/"), *rules(app, "/backoffice")]
+
+
+def test_every_company_and_backoffice_route_declares_its_permission(app):
+    """A route added without @requires fails here, by name."""
+    undeclared = [
+        rule.endpoint
+        for rule in guarded_rules(app)
+        if required_permission(app.view_functions[rule.endpoint]) is None
+    ]
+    assert undeclared == []
+
+
+def lacking_customer_role(permission: str) -> CustomerRole | None:
+    return next((r for r in CustomerRole if permission not in CUSTOMER_PERMISSIONS[r]), None)
+
+
+def lacking_staff_role(permission: str) -> StaffRole | None:
+    return next((r for r in StaffRole if permission not in STAFF_PERMISSIONS[r]), None)
+
+
+def test_every_company_route_refuses_a_member_whose_role_lacks_its_permission(
+    client, people, app, session
+):
+    """The persona comes from the permission table: the first role without the permission."""
+    checked = 0
+    for rule in rules(app, "/c/"):
+        role = lacking_customer_role(required_permission(app.view_functions[rule.endpoint]))
+        if role is None:
+            continue  # every role may
+        who = factories.account(session)
+        factories.member(session, who, people.alfa, role)
+        session.commit()
+        client.login(who.email)
+        url = build(rule, company=people.alfa.slug)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, data={"csrf_token": client.csrf_token()})
+            assert response.status_code == 403, f"{role} {method} {url} -> {response.status_code}"
+            checked += 1
+        client.post_form("/logout")
+    assert checked >= 10
 
 
 @pytest.mark.parametrize("who", ["visitor", "customer", "wrong_staff", "administrator"])
@@ -131,7 +153,7 @@ def test_every_backoffice_route_admits_only_the_right_staff(client, people, app,
             account_id=str(people.clerk.id),
             price_list_id=str(price_list.id),
         )
-        lacking = BACKOFFICE_PERMISSION.get(rule.endpoint)
+        lacking = lacking_staff_role(required_permission(app.view_functions[rule.endpoint]))
         if who == "customer":
             client.login(people.jan.email)
         elif who == "wrong_staff":
@@ -159,6 +181,25 @@ def test_every_backoffice_route_admits_only_the_right_staff(client, people, app,
                 )
                 assert status in allowed, f"{method} {url} -> {status}"
         client.post_form("/logout")
+
+
+def test_an_oversized_id_anywhere_answers_404(client, people, app):
+    """Ids beyond a database integer (and any other argument as long) are no such page."""
+    checked = 0
+    for who, prefix in ((people.jan, "/c/"), (people.admin, "/backoffice")):
+        client.login(who.email)
+        for rule in rules(app, prefix):
+            if not set(rule.arguments) - {"company"}:
+                continue
+            values = {name: OVERSIZED for name in rule.arguments if name != "company"}
+            url = build(rule, company=people.alfa.slug, **values)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                data = {"csrf_token": client.csrf_token()}
+                response = client.open(url, method=method, data=data)
+                assert response.status_code == 404, f"{method} {url} -> {response.status_code}"
+                checked += 1
+        client.post_form("/logout")
+    assert checked >= 20
 
 
 def _session(people):  # the people fixture's session, to add an outsider company

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import audit
 from models.billing.tables import PriceList, PriceListAssignment, PriceListItem
+from models.db import remember, utcnow
 from models.errors import N_, DomainError
 from models.files import StoredFile, store_file
 from models.identity import Account, Company, CustomerGroup
@@ -236,6 +237,45 @@ def create_price_list(
     return price_list
 
 
+def in_force(price_list: PriceList, day: dt.date) -> bool:
+    """Customers get, or got, these prices on `day`: the list is published (an individual
+    list, or one assigned to a customer group), its validity began, and it was made before
+    that day (the day a list is made, its maker may still correct it)."""
+    published = price_list.company_id is not None or bool(price_list.assignments)
+    made = price_list.created_at.date() if price_list.created_at else day
+    return published and price_list.valid_from <= day and made < day
+
+
+IN_FORCE = N_(
+    "This price list is in force since %(date)s and customers rely on its prices, so they "
+    "cannot be corrected. Make a new version from the day the new prices apply: this list "
+    "then ends the day before."
+)
+
+
+def _keep_in_force(
+    session: Session, *, actor: Account, price_list: PriceList, day: dt.date, attempted: str
+) -> None:
+    """Refuses a change of what customers of an in-force list rely on; the attempt is audited
+    although the request fails."""
+    if not in_force(price_list, day):
+        return
+    list_id, company_id = price_list.id, price_list.company_id
+
+    def refused(s: Session) -> None:
+        audit.record(
+            s,
+            "price_list.change_refused",
+            actor=actor,
+            target=s.get(PriceList, list_id),
+            company_id=company_id,
+            attempted=attempted,
+        )
+
+    remember(session, refused)
+    raise DomainError(IN_FORCE, date=price_list.valid_from.isoformat())
+
+
 def update_price_list(
     session: Session,
     *,
@@ -247,13 +287,23 @@ def update_price_list(
     valid_to: dt.date | None,
     note: str | None,
     currency: str | None = None,
+    today: dt.date | None = None,
 ) -> None:
     """Changes a list's name, commodity, validity, note and (when given) currency, with the
-    checks of `create_price_list`. Whose list it is (a group's or a company's) stays."""
+    checks of `create_price_list`. Whose list it is (a group's or a company's) stays. A list
+    in force (`in_force` on `today`) keeps its commodity, currency and start; it may be renamed,
+    its note changed, and its end set, not before `today` (field `valid_to`)."""
+    today = today or utcnow().date()
     currency = (currency or price_list.currency).strip().upper()
     _check_list(
         name=name, commodity=commodity, valid_from=valid_from, valid_to=valid_to, currency=currency
     )
+    relied_on = (price_list.commodity, price_list.currency, price_list.valid_from)
+    if (commodity, currency, valid_from) != relied_on:
+        _keep_in_force(session, actor=actor, price_list=price_list, day=today, attempted="validity")
+    shortened_into_the_past = valid_to is not None and valid_to < today
+    if valid_to != price_list.valid_to and shortened_into_the_past and in_force(price_list, today):
+        raise DomainError(N_("A price list in force can end today at the earliest."), "valid_to")
     before = {
         "name": price_list.name,
         "commodity": price_list.commodity,
@@ -292,11 +342,20 @@ def set_item(
     unit: str,
     unit_price: Decimal,
     vat_rate: Decimal,
+    today: dt.date | None = None,
 ) -> PriceListItem:
-    """Adds the item `code`, or changes it if the list has it. Refuses an empty code, name or
-    unit (fields `code`, `name`, `unit`), a negative price, one with more than four decimals
-    or too large to store (field `unit_price`) and a VAT rate outside 0-100 or with more
-    than two decimals (field `vat_rate`)."""
+    """Adds the item `code`, or changes it if the list has it. Refuses any item change of a
+    list in force on `today` (see `in_force`), an empty code, name or unit (fields `code`,
+    `name`, `unit`), a negative price, one with more than four decimals or too large to store
+    (field `unit_price`) and a VAT rate outside 0-100 or with more than two decimals (field
+    `vat_rate`)."""
+    _keep_in_force(
+        session,
+        actor=actor,
+        price_list=price_list,
+        day=today or utcnow().date(),
+        attempted=f"item {code.strip().lower()[:40]}",
+    )
     code = code.strip().lower()
     if not code:
         raise DomainError(N_("Enter a code."), "code")
@@ -339,8 +398,23 @@ def set_item(
     return item
 
 
-def remove_item(session: Session, *, actor: Account, price_list: PriceList, item_id: int) -> None:
-    """Removes one item of this list; refuses an item the list does not have."""
+def remove_item(
+    session: Session,
+    *,
+    actor: Account,
+    price_list: PriceList,
+    item_id: int,
+    today: dt.date | None = None,
+) -> None:
+    """Removes one item of this list; refuses an item the list does not have, and any item of
+    a list in force on `today`."""
+    _keep_in_force(
+        session,
+        actor=actor,
+        price_list=price_list,
+        day=today or utcnow().date(),
+        attempted=f"remove item {item_id}",
+    )
     item = next((i for i in price_list.items if i.id == item_id), None)
     if item is None:
         raise DomainError(N_("This item is not on the price list."))
@@ -355,6 +429,67 @@ def remove_item(session: Session, *, actor: Account, price_list: PriceList, item
         code=item.code,
         unit_price=str(item.unit_price),
     )
+
+
+def new_version(
+    session: Session,
+    *,
+    actor: Account,
+    price_list: PriceList,
+    valid_from: dt.date,
+    today: dt.date | None = None,
+) -> PriceList:
+    """The way to change the prices of a list in force: a copy of it (items, groups, note)
+    valid from `valid_from`, a day after `today` at the earliest and within the list's
+    validity (field `valid_from`), whose prices are then edited; the list itself ends the day
+    before. Customers keep the prices they relied on until then."""
+    today = today or utcnow().date()
+    if valid_from <= today:
+        raise DomainError(N_("A new version starts tomorrow at the earliest."), "valid_from")
+    if valid_from <= price_list.valid_from or (
+        price_list.valid_to is not None and valid_from > price_list.valid_to
+    ):
+        raise DomainError(
+            N_("The new version must start within the validity of this price list."),
+            "valid_from",
+        )
+    version = PriceList(
+        name=price_list.name,
+        commodity=price_list.commodity,
+        valid_from=valid_from,
+        valid_to=price_list.valid_to,
+        currency=price_list.currency,
+        company_id=price_list.company_id,
+        note=price_list.note,
+        items=[
+            PriceListItem(
+                code=i.code,
+                position=i.position,
+                name=i.name,
+                unit=i.unit,
+                unit_price=i.unit_price,
+                vat_rate=i.vat_rate,
+            )
+            for i in price_list.items
+        ],
+        assignments=[
+            PriceListAssignment(customer_group_id=a.customer_group_id, priority=a.priority)
+            for a in price_list.assignments
+        ],
+    )
+    session.add(version)
+    price_list.valid_to = valid_from - dt.timedelta(days=1)
+    session.flush()
+    audit.record(
+        session,
+        "price_list.versioned",
+        actor=actor,
+        target=version,
+        company_id=version.company_id,
+        previous=price_list.id,
+        valid_from=str(valid_from),
+    )
+    return version
 
 
 def assign_to_group(

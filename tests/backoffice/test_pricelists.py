@@ -10,6 +10,7 @@ import html
 from decimal import Decimal
 from io import BytesIO
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -21,6 +22,14 @@ from tests import factories
 from tests.helpers import count, field_error
 
 NEW = "/backoffice/pricelists/new"
+ONE_DAY = dt.timedelta(days=1)
+
+
+def local_today() -> dt.date:
+    """Today where the administrator is (the page decides by it)."""
+    return dt.datetime.now(ZoneInfo("Europe/Bratislava")).date()
+
+
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -343,3 +352,95 @@ def test_staff_without_the_permission_cannot_manage_price_lists(
     assert response.status_code == 403
     session.expire_all()
     assert count(session, PriceListItem) == 1
+
+
+# A list in force is a record customers relied on ------------------------------------------
+
+
+@pytest.fixture
+def in_force(session, people):
+    """Business electricity, valid since last month for the Business group, made last month."""
+    today = local_today()
+    made = factories.price_list(
+        session,
+        "Business electricity",
+        valid_from=today - dt.timedelta(days=30),
+        items={"ht": "0.1650", "lt": "0.1120"},
+        groups=((people.business, 10),),
+    )
+    made.created_at = made.created_at - dt.timedelta(days=30)
+    session.commit()
+    return made
+
+
+def prices_of(session, price_list) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
+    session.expire_all()
+    return {i.code: i.unit_price for i in session.get(PriceList, price_list.id).items}
+
+
+def test_a_price_of_a_list_in_force_cannot_be_corrected_and_the_attempt_is_audited(
+    client, admin, session, in_force
+):
+    url = f"/backoffice/pricelists/{in_force.id}/items"
+    response = client.post_form(url, item_data(code="ht", unit_price="0.0100"))
+    assert response.status_code == 422
+    assert "Make a new version from the day the new prices apply" in html.unescape(
+        response.get_data(as_text=True)
+    )
+    assert prices_of(session, in_force) == {"ht": Decimal("0.1650"), "lt": Decimal("0.1120")}
+    assert actions(session, in_force)[-1] == "price_list.change_refused"
+
+
+def test_an_item_of_a_list_in_force_cannot_be_removed(client, admin, session, in_force):
+    item = next(i for i in in_force.items if i.code == "lt")
+    client.post_form(f"/backoffice/pricelists/{in_force.id}/items/{item.id}/remove")
+    assert set(prices_of(session, in_force)) == {"ht", "lt"}
+    assert actions(session, in_force)[-1] == "price_list.change_refused"
+
+
+def test_a_list_in_force_keeps_its_start_but_may_end_from_today(client, admin, session, in_force):
+    url = f"/backoffice/pricelists/{in_force.id}/edit"
+    today = local_today()
+    data = list_data(name="Business electricity", valid_to="", company=None)
+    moved = client.post_form(url, {**data, "valid_from": str(today)})
+    assert moved.status_code == 422
+    past = client.post_form(
+        url, {**data, "valid_from": str(in_force.valid_from), "valid_to": str(today - ONE_DAY)}
+    )
+    assert field_error(past, "valid_to") == "A price list in force can end today at the earliest."
+    ended = client.post_form(
+        url, {**data, "valid_from": str(in_force.valid_from), "valid_to": str(today)}
+    )
+    assert ended.status_code == 302
+    session.expire_all()
+    assert session.get(PriceList, in_force.id).valid_to == today
+
+
+def test_new_prices_come_as_a_new_version_from_a_date(client, admin, session, people, in_force):
+    start = local_today() + dt.timedelta(days=10)
+    response = client.post_form(
+        f"/backoffice/pricelists/{in_force.id}/versions", {"valid_from": str(start)}
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    version = session.scalars(
+        select(PriceList).where(PriceList.valid_from == start, PriceList.name == in_force.name)
+    ).one()
+    assert urlsplit(response.location).path == f"/backoffice/pricelists/{version.id}"
+    assert session.get(PriceList, in_force.id).valid_to == start - ONE_DAY
+    assert prices_of(session, version) == prices_of(session, in_force)
+    assert [a.customer_group_id for a in version.assignments] == [people.business.id]
+    changed = client.post_form(
+        f"/backoffice/pricelists/{version.id}/items", item_data(code="ht", unit_price="0.1790")
+    )
+    assert changed.status_code == 302
+    assert prices_of(session, version)["ht"] == Decimal("0.1790")
+    assert prices_of(session, in_force)["ht"] == Decimal("0.1650")
+
+
+def test_a_new_version_starts_tomorrow_at_the_earliest(client, admin, session, in_force):
+    response = client.post_form(
+        f"/backoffice/pricelists/{in_force.id}/versions", {"valid_from": str(local_today())}
+    )
+    assert field_error(response, "valid_from") == "A new version starts tomorrow at the earliest."
+    assert count(session, PriceList) == 1

@@ -225,3 +225,24 @@ def test_an_unknown_link_is_gone(client):
     assert client.get("/reset-password/not-a-real-token").status_code == 410
     assert client.get("/activate/not-a-real-token").status_code == 410
     assert client.get("/invitations/not-a-real-token").status_code == 410
+
+
+def test_the_sign_in_limit_counts_failures_only(client, people, bound_app, monkeypatch):
+    """An office behind one address signs in all day; only wrong passwords use the limit."""
+    monkeypatch.setitem(bound_app.config, "LOGIN_RATE_LIMIT", "3 per 10 minutes")
+    for _ in range(5):
+        assert client.login(people.jan.email).status_code == 302
+        client.post_form("/logout")
+    for _ in range(3):
+        assert client.login(people.jan.email, "wrong password entirely").status_code == 422
+    assert client.login(people.jan.email).status_code == 429
+
+
+def test_the_sign_in_limit_says_how_long_to_wait(client, people, bound_app, monkeypatch):
+    monkeypatch.setitem(bound_app.config, "LOGIN_RATE_LIMIT", "1 per 10 minutes")
+    client.login("nobody@example.com", "wrong password entirely")
+    refused = client.login("nobody@example.com", "wrong password entirely")
+    assert refused.status_code == 429
+    wait = int(refused.headers["Retry-After"])
+    assert 540 < wait <= 600
+    assert "Try again in 10 minutes." in refused.get_data(as_text=True)
