@@ -8,7 +8,8 @@ from typing import Any
 
 from flask import Flask
 
-from core import auth, cli, errors, i18n, mail, permissions, security, unit_of_work
+import cli
+from core import auth, errors, i18n, mail, permissions, security, unit_of_work
 from core.config import DEFAULTS, from_environment
 from core.extensions import csrf, db, limiter
 

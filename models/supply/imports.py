@@ -1,16 +1,14 @@
 """Readings from the distributor, imported from a CSV file all or nothing: every row is
-checked and reported, and if any row is refused nothing is kept. Importing the same file
-again changes nothing (its rows are reported as unchanged)."""
+checked and reported (see models.imports for the report and the limits), and if any row is
+refused nothing is kept. Importing the same file again changes nothing (its rows are
+reported as unchanged)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import enum
-import io
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -19,6 +17,7 @@ from sqlalchemy.orm import Session
 from models import audit
 from models.errors import N_, DomainError
 from models.identity import Account
+from models.imports import ImportReport, Item, Outcome, chunks, csv_rows
 from models.supply.points import normalize_code
 from models.supply.readings import RegisterValue, parse_value, register_field, submit_reading
 from models.supply.tables import Meter, MeterRegister, Reading, ReadingSource, SupplyPoint
@@ -30,41 +29,9 @@ _YES = {"1", "yes", "y", "true"}
 _NO = {"", "0", "no", "n", "false"}
 
 
-class Outcome(enum.StrEnum):
-    IMPORTED = "imported"
-    UNCHANGED = "unchanged"
-    REFUSED = "refused"
-
-
-@dataclass
-class RowReport:
-    """What happened to one line of the file; `message` is translatable, with `params`."""
-
-    line: int
-    outcome: Outcome | None = None
-    message: str | None = None
-    params: dict[str, object] = field(default_factory=dict)
-
-    def refuse(self, message: str, **params: object) -> None:
-        self.outcome, self.message, self.params = Outcome.REFUSED, message, params
-
-
-@dataclass
-class ImportReport:
-    rows: list[RowReport] = field(default_factory=list)
-    error: tuple[str, dict[str, object]] | None = None  # the file itself cannot be read
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and all(r.outcome != Outcome.REFUSED for r in self.rows)
-
-    def count(self, outcome: Outcome) -> int:
-        return sum(1 for r in self.rows if r.outcome == outcome)
-
-
 @dataclass
 class _Row:
-    report: RowReport
+    item: Item
     point: SupplyPoint
     meter: Meter
     register: MeterRegister
@@ -72,55 +39,36 @@ class _Row:
     value: Decimal
     rollover: bool
 
-
-def _read(text: str, report: ImportReport) -> list[dict[str, str]] | None:
-    lines = text.lstrip("\ufeff").splitlines()
-    if not lines:
-        report.error = (N_("The file is empty."), {})
-        return None
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.DictReader(io.StringIO("\n".join(lines)), delimiter=delimiter)
-    reader.fieldnames = [(name or "").strip().lower() for name in reader.fieldnames or []]
-    missing = [c for c in COLUMNS if c not in reader.fieldnames]
-    if missing:
-        report.error = (
-            N_("The file needs the columns %(columns)s; it lacks %(missing)s."),
-            {"columns": ", ".join(COLUMNS), "missing": ", ".join(missing)},
-        )
-        return None
-    rows = []
-    for row in reader:
-        if len(rows) >= MAX_ROWS:
-            report.error = (N_("The file has more than %(limit)s rows."), {"limit": MAX_ROWS})
-            return None
-        rows.append({k: (v or "").strip() for k, v in row.items() if isinstance(k, str)})
-    if not rows:
-        report.error = (N_("The file has no rows."), {})
-        return None
-    return rows
+    @property
+    def number(self) -> int | None:
+        return self.item.where.number
 
 
-def _resolve(session: Session, raw: dict[str, str], report: RowReport) -> _Row | None:
-    point = session.scalars(
-        select(SupplyPoint).where(SupplyPoint.code == normalize_code(raw["supply_point"]))
-    ).first()
+def _resolve(
+    raw: dict[str, str], item: Item, report: ImportReport, points: dict[str, SupplyPoint]
+) -> _Row | None:
+    """The row's point (from `points`, by code), meter, register, date and value, or None after
+    refusing `item`."""
+    point = points.get(normalize_code(raw["supply_point"]))
     if point is None:
-        report.refuse(N_("Unknown supply point %(code)s."), code=raw["supply_point"])
+        report.refuse(item, N_("Unknown supply point %(code)s."), code=raw["supply_point"][:40])
         return None
     meter = next((m for m in point.meters if m.serial_number == raw["meter"]), None)
     if meter is None:
         report.refuse(
+            item,
             N_("Supply point %(code)s has no meter %(serial)s."),
             code=point.code,
-            serial=raw["meter"],
+            serial=raw["meter"][:40],
         )
         return None
     register = next((r for r in meter.registers if r.code == raw["register"].upper()), None)
     if register is None:
         report.refuse(
+            item,
             N_("Meter %(serial)s has no register %(register)s."),
             serial=meter.serial_number,
-            register=raw["register"],
+            register=raw["register"][:40],
         )
         return None
     try:
@@ -128,18 +76,20 @@ def _resolve(session: Session, raw: dict[str, str], report: RowReport) -> _Row |
             raise ValueError(raw["date"])
         day = dt.date.fromisoformat(raw["date"])
     except ValueError:
-        report.refuse(N_("Write the date as YYYY-MM-DD, not “%(date)s”."), date=raw["date"])
+        report.refuse(
+            item, N_("Write the date as YYYY-MM-DD, not “%(date)s”."), date=raw["date"][:40]
+        )
         return None
     try:
         value = parse_value(raw["value"], register)
     except DomainError as error:
-        report.refuse(error.message, **error.params)
+        report.refuse(item, error.message, **error.params)
         return None
     flag = raw.get("rollover", "").lower()
     if flag not in _YES | _NO:
-        report.refuse(N_("Write rollover as 1 or 0."))
+        report.refuse(item, N_("Write rollover as 1 or 0."))
         return None
-    return _Row(report, point, meter, register, day, value, flag in _YES)
+    return _Row(item, point, meter, register, day, value, flag in _YES)
 
 
 def import_readings(
@@ -147,28 +97,37 @@ def import_readings(
 ) -> ImportReport:
     """Imports the distributor's readings from CSV `text` (columns supply_point, meter,
     register, date as YYYY-MM-DD, value, and optionally rollover as 1/0; comma or semicolon
-    separated). The rows of one meter and date become one submission; they pass the same
-    rules as a customer's reading (dates, digits, decimals, no decrease without rollover) but
-    are accepted without review. A row whose register already has that value on that date is
-    unchanged; another value there is refused. Returns the report; when it is not ok,
-    nothing of the import was kept."""
+    separated; at most MAX_ROWS rows). The rows of one meter and date become one submission;
+    they pass the same rules as a customer's reading (dates, digits, decimals, no decrease
+    without rollover) but are accepted without review. A row whose register already has that
+    value on that date is unchanged; another value there is refused. Returns the report, one
+    item per row; when it is not ok, nothing of the import was kept. Audited as
+    `readings.imported`."""
     report = ImportReport()
-    raws = _read(text, report)
-    if raws is None:
+    records = csv_rows(text, report, columns=COLUMNS, max_rows=MAX_ROWS)
+    if report.error is not None:
         return report
+    codes = {normalize_code(raw["supply_point"]) for _, raw, readable in records if readable}
+    points = {
+        point.code: point
+        for chunk in chunks(codes)
+        for point in session.scalars(select(SupplyPoint).where(SupplyPoint.code.in_(chunk)))
+    }
     savepoint = session.begin_nested()
     rows: list[_Row] = []
-    for line, raw in enumerate(raws, start=2):
-        row_report = RowReport(line)
-        report.rows.append(row_report)
-        resolved = _resolve(session, raw, row_report)
+    for where, raw, readable in records:
+        item = report.add(where)
+        if not readable:  # reported already
+            item.outcome = Outcome.REFUSED
+            continue
+        resolved = _resolve(raw, item, report, points)
         if resolved is not None:
             rows.append(resolved)
     groups: dict[tuple[int, dt.date], list[_Row]] = defaultdict(list)
-    for row in rows:
-        groups[(row.meter.id, row.day)].append(row)
-    for (_meter_id, day), group in sorted(groups.items(), key=lambda item: item[0][1]):
-        _import_group(session, group, day, actor=actor, today=today)
+    for one in rows:
+        groups[(one.meter.id, one.day)].append(one)
+    for (_meter_id, day), group in sorted(groups.items(), key=lambda entry: entry[0][1]):
+        _import_group(session, report, group, day, actor=actor, today=today)
     if not report.ok:
         savepoint.rollback()
         return report
@@ -185,41 +144,48 @@ def import_readings(
 
 def _import_group(
     session: Session,
+    report: ImportReport,
     group: list[_Row],
     day: dt.date,
     *,
     actor: Account | None,
     today: dt.date | None,
 ) -> None:
+    """Submits the rows of one meter and date as one reading, or refuses them."""
     existing = {
         r.register_id: r
         for r in session.scalars(
             select(Reading).where(
-                Reading.register_id.in_([row.register.id for row in group]),
+                Reading.register_id.in_([one.register.id for one in group]),
                 Reading.reading_date == day,
+                Reading.in_sequence,
             )
         )
     }
     new: dict[int, _Row] = {}
-    for row in group:
-        first = new.get(row.register.id)
-        known = existing.get(row.register.id)
-        if known is not None or first is not None:
-            same = known.value == row.value if known is not None else first.value == row.value
-            if same:
-                row.report.outcome = Outcome.UNCHANGED
-            elif known is not None:
-                row.report.refuse(
+    for one in group:
+        known = existing.get(one.register.id)
+        first = new.get(one.register.id)
+        if known is not None:
+            if known.value == one.value:
+                one.item.outcome = Outcome.UNCHANGED
+            else:
+                report.refuse(
+                    one.item,
                     N_("Another value (%(value)s) is already recorded for this register and date."),
                     value=known.value,
                 )
+        elif first is not None:
+            if first.value == one.value:
+                one.item.outcome = Outcome.UNCHANGED
             else:
-                row.report.refuse(
-                    N_("Line %(line)s gives this register another value for the same date."),
-                    line=first.report.line,
+                report.refuse(
+                    one.item,
+                    N_("Row %(row)s gives this register another value for the same date."),
+                    row=first.number,
                 )
-            continue
-        new[row.register.id] = row
+        else:
+            new[one.register.id] = one
     if not new:
         return
     anchor = next(iter(new.values()))
@@ -238,14 +204,15 @@ def _import_group(
         culprit = next(
             (r for r in new.values() if register_field(r.register.id) == error.field), None
         )
-        for row in new.values():
-            if culprit is None or row is culprit:
-                row.report.refuse(error.message, **error.params)
+        for one in new.values():
+            if culprit is None or one is culprit:
+                report.refuse(one.item, error.message, **error.params)
             else:
-                row.report.refuse(
-                    N_("Not imported: line %(line)s of the same reading was refused."),
-                    line=culprit.report.line,
+                report.refuse(
+                    one.item,
+                    N_("Not imported: row %(row)s of the same reading was refused."),
+                    row=culprit.number,
                 )
         return
-    for row in new.values():
-        row.report.outcome = Outcome.IMPORTED
+    for one in new.values():
+        one.item.outcome = Outcome.IMPORTED

@@ -1,6 +1,7 @@
-"""The demo data, built through the same operations people trigger. Idempotent: running it
-again on a database that has it changes nothing. This module makes the people and companies
-(the cast); each area adds its own data in a module of this package, listed in AREAS."""
+"""The demo data, a face of its own (started by `flask demo`): built through the same
+operations people trigger, never by writing domain rows behind their back. Idempotent: running
+it again on a database that has it changes nothing. This module makes the people and companies
+(the cast); each area adds its own data in a module of this package, listed in areas()."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from models.identity import (
     find_account,
 )
 from models.memberships import grant_membership, invite
+from models.staff import create_team, update_staff
 
 PASSWORD = "demo-portal-2026"  # noqa: S105 - the documented demo password
 
@@ -80,7 +82,7 @@ class Cast:
 
 def areas() -> list[Callable[[Session, Cast], None]]:
     """Each area's demo, a function (session, cast), in the order they run."""
-    from models.demo import billing, pricelists, supply  # they build on Cast, defined above
+    from demo import billing, pricelists, supply  # they build on Cast, defined above
 
     return [supply.load, billing.load, pricelists.load]
 
@@ -92,15 +94,6 @@ def load_demo(session: Session) -> bool:
         return False
     if session.scalar(select(func.count(Account.id))):
         raise DemoRefused
-    care = Team(name="Customer care")
-    billing = Team(name="Billing")
-    session.add_all([care, billing])
-    groups = {
-        "Business": CustomerGroup(name="Business", responsible_team=care),
-        "Households": CustomerGroup(name="Households", responsible_team=care),
-    }
-    session.add_all(groups.values())
-    session.flush()
 
     def person(email: str, name: str, role: StaffRole | None = None) -> Account:
         return create_account(
@@ -113,8 +106,28 @@ def load_demo(session: Session) -> bool:
     admin = person("admin@example.com", "Portal Administrator", StaffRole.ADMINISTRATOR)
     clerk = person("clerk@example.com", "Zuzana Malá", StaffRole.CLERK)
     agent = person("agent@example.com", "Peter Hlas", StaffRole.CALL_CENTER)
-    clerk.teams = [care]
-    admin.teams = [care, billing]
+    care = create_team(session, actor=admin, name="Customer care")
+    billing = create_team(session, actor=admin, name="Billing")
+    for staff, role, teams in (
+        (clerk, StaffRole.CLERK, [care]),
+        (admin, StaffRole.ADMINISTRATOR, [care, billing]),
+    ):
+        update_staff(
+            session,
+            actor=admin,
+            staff=staff,
+            full_name=staff.full_name,
+            role=role,
+            team_ids=[team.id for team in teams],
+            active=True,
+        )
+    # No operation creates customer groups yet, so the demo adds its two itself.
+    groups = {
+        "Business": CustomerGroup(name="Business", responsible_team=care),
+        "Households": CustomerGroup(name="Households", responsible_team=care),
+    }
+    session.add_all(groups.values())
+    session.flush()
 
     companies: dict[str, Company] = {}
     for spec in COMPANIES:

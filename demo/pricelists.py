@@ -15,7 +15,7 @@ from models.billing.tables import PriceList
 from models.identity import Account, CustomerGroup
 
 if TYPE_CHECKING:
-    from models.demo import Cast
+    from demo import Cast
 
 VAT = Decimal("23")  # Slovakia's standard rate from 2025
 
@@ -53,6 +53,7 @@ def load(session: Session, cast: Cast) -> None:
     year_start = today.replace(month=1, day=1)
     next_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     business, households = cast.groups["Business"], cast.groups["Households"]
+    # No operation creates a customer group or adds a company to one yet (see demo/__init__.py).
     key_accounts = CustomerGroup(name="Key accounts", responsible_team=cast.teams["Billing"])
     session.add(key_accounts)
     session.flush()

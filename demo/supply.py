@@ -38,7 +38,7 @@ from models.supply import (
 )
 
 if TYPE_CHECKING:
-    from models.demo import Cast
+    from demo import Cast
 
 # The demo people live in Slovakia: "yesterday" is theirs.
 ZONE = ZoneInfo("Europe/Bratislava")

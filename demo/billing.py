@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from models.billing import (
     Invoice,
     InvoiceStatus,
-    Issuer,
+    add_issuer,
     import_invoices,
     mark_advance_paid,
     read_csv,
@@ -26,9 +26,11 @@ from models.billing import (
 )
 from models.billing.imports import CSV_COLUMNS
 from models.identity import Company
+from models.imports import file_lines
+from models.supply import SupplyPoint
 
 if TYPE_CHECKING:
-    from models.demo import Cast
+    from demo import Cast
 
 ISSUER = {
     "code": "ENERGIA",
@@ -63,12 +65,21 @@ def months_back(today: dt.date, count: int) -> list[dt.date]:
     return firsts[::-1]
 
 
-def _rows(company: Company, supply_point: str, today: dt.date) -> list[dict[str, str]]:
-    kwh_base, price, fee = PROFILES[company.customer_number or ""]
+def _rows(
+    company: Company, supply_point: str, today: dt.date, *, overdue: bool = False
+) -> list[dict[str, str]]:
+    """The CSV rows of the company's invoices for the 24 months before `today`'s; with
+    `overdue`, the one before the last was due a week ago (it stays unpaid)."""
+    customer_number = company.customer_number or ""
+    kwh_base, price, fee = PROFILES[customer_number]
     rows = []
-    for period in months_back(today, 24):
+    periods = months_back(today, 24)
+    for period in periods:
         end = (period.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(1)
         issued = end + dt.timedelta(days=5)
+        due = issued + dt.timedelta(21)
+        if overdue and period == periods[-2]:
+            due = min(due, today - dt.timedelta(days=7))
         season = Decimal(str(round(1 + 0.35 * math.cos((period.month - 1) / 12 * 2 * math.pi), 3)))
         kwh = (kwh_base * season).quantize(Decimal(1))
         rate = vat_rate(period)
@@ -79,16 +90,16 @@ def _rows(company: Company, supply_point: str, today: dt.date) -> list[dict[str,
         totals = [(q * p).quantize(CENT, rounding=ROUND_HALF_UP) for _, q, _, p in lines]
         net = sum(totals, Decimal(0))
         vat = (net * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-        number = f"{period:%Y%m}{company.customer_number[-3:]}"
+        number = f"{period:%Y%m}{customer_number[-3:]}"
         for (text, quantity, unit, unit_price), total in zip(lines, totals, strict=True):
             rows.append(
                 {
                     "issuer": ISSUER["code"],
                     "invoice_number": f"F{number}",
-                    "customer_number": company.customer_number,
+                    "customer_number": customer_number,
                     "supply_point": supply_point,
                     "issue_date": issued.isoformat(),
-                    "due_date": (issued + dt.timedelta(21)).isoformat(),
+                    "due_date": due.isoformat(),
                     "period_start": period.isoformat(),
                     "period_end": end.isoformat(),
                     "currency": "EUR",
@@ -110,9 +121,7 @@ def _rows(company: Company, supply_point: str, today: dt.date) -> list[dict[str,
     return rows
 
 
-def _first_supply_point(session: Session, company: Company):  # type: ignore[no-untyped-def]
-    from models.supply import SupplyPoint
-
+def _first_supply_point(session: Session, company: Company) -> SupplyPoint | None:
     return session.scalar(
         select(SupplyPoint).where(SupplyPoint.company_id == company.id).order_by(SupplyPoint.id)
     )
@@ -122,16 +131,16 @@ def load(session: Session, cast: Cast, today: dt.date | None = None) -> None:
     """Invoices: all paid but Alfa's last two (one overdue), Beta's last (partly paid) and
     Gamma's last; advances for this year, paid up to last month."""
     today = today or dt.date.today()
-    session.add(Issuer(**ISSUER))
-    session.flush()
+    add_issuer(session, actor=cast.admin, **ISSUER)
     output = io.StringIO()
     writer = csv.DictWriter(output, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     for company in (cast.alfa, cast.beta, cast.gamma):
         point = _first_supply_point(session, company)
-        writer.writerows(_rows(company, point.code if point else "", today))
+        code = point.code if point else ""
+        writer.writerows(_rows(company, code, today, overdue=company is cast.alfa))
     report = import_invoices(session, *read_csv(output.getvalue()), actor=cast.admin, source="demo")
-    assert report.ok, report.problems
+    assert report.ok, file_lines(report)
     for company in (cast.alfa, cast.beta, cast.gamma):
         invoices = list(
             session.scalars(
@@ -147,9 +156,6 @@ def load(session: Session, cast: Cast, today: dt.date | None = None) -> None:
                 amount=invoice.gross_total,
                 expected_version=invoice.version,
             )
-        if company is cast.alfa:
-            # The older open one was due three weeks after its issue, so it is overdue now.
-            invoices[-2].due_date = min(invoices[-2].due_date, today - dt.timedelta(days=7))
         if company is cast.beta:
             last = invoices[-1]
             record_payment(
