@@ -26,6 +26,13 @@ def index() -> Response:
     return redirect(url_for("backoffice.companies"))
 
 
-from backoffice import companies, invoices, pricelists, readings, staff  # noqa: E402  (areas attach their routes)
+from backoffice import (  # noqa: E402  (areas attach their routes)
+    companies,
+    imports,
+    invoices,
+    pricelists,
+    readings,
+    staff,
+)
 
-__all__ = ["blueprint", "companies", "invoices", "pricelists", "readings", "staff"]
+__all__ = ["blueprint", "companies", "imports", "invoices", "pricelists", "readings", "staff"]

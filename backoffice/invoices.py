@@ -1,5 +1,5 @@
-"""Invoices in the back office: import from the billing system (all-or-nothing, with a report
-of every bad row), search, and recording payments."""
+"""Invoices in the back office: search, and recording payments (the billing system's files are
+imported on the Imports page, backoffice/imports.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
@@ -18,25 +17,19 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange
 from wtforms.widgets import HiddenInput
 
 from backoffice import blueprint
-from core.billing_cli import read_invoice_file
 from core.extensions import db
 from core.forms import Form, form_status, refusals
 from core.navigation import menu_item
 from core.pagination import contains, paginate, requested_page
 from core.permissions import requires
 from core.scope import staff_get, visible_companies
-from models.billing import Invoice, import_invoices, record_payment
+from models.billing import Invoice, record_payment
 from models.billing.tables import INVOICE_STATUS_LABELS
 from models.identity import Company
 
 menu_item(
     "backoffice", "backoffice.invoices", _l("Invoices"), permission="invoices.manage", order=20
 )
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
-
-
-class ImportForm(Form):
-    file = FileField(_l("CSV or JSON file"), validators=[FileRequired()])
 
 
 class PaymentForm(Form):
@@ -128,55 +121,3 @@ def invoices_detail(invoice_id: int) -> Response | tuple[str, int]:
         status_labels=INVOICE_STATUS_LABELS,
     )
     return page, form_status(form)
-
-
-@blueprint.route("/invoices/import", methods=["GET", "POST"])
-@requires("invoices.manage")
-def invoices_import() -> str | Response | tuple[str, int]:
-    form = ImportForm()
-    problems: list[str] = []
-    if form.validate_on_submit():
-        upload = form.file.data
-        data = upload.stream.read(MAX_IMPORT_BYTES + 1)
-        try:
-            if len(data) > MAX_IMPORT_BYTES:
-                raise ValueError
-            text = data.decode("utf-8-sig")
-        except (UnicodeDecodeError, ValueError):
-            form.file.errors = [_("Upload a UTF-8 CSV or JSON file of at most 20 MB.")]
-        else:
-            report = import_invoices(
-                db.session,
-                *read_invoice_file(upload.filename or "", text),
-                actor=current_user._get_current_object(),
-                source=upload.filename or "upload",
-            )
-            if report.ok:
-                flash(
-                    _(
-                        "Imported %(created)s invoice(s); %(unchanged)s were already there "
-                        "unchanged.",
-                        created=len(report.created),
-                        unchanged=len(report.unchanged),
-                    ),
-                    "success",
-                )
-                return redirect(url_for("backoffice.invoices_import"))
-            # "row 7" in a message's parameters reads in the user's language too.
-            problems = [
-                f"{where_text(p.where)}: {_(p.message, **_readable(p.params))}"
-                for p in report.problems
-            ]
-        return render_template("backoffice/invoices/import.html", form=form, problems=problems), 422
-    status = 422 if form.is_submitted() else 200
-    return render_template("backoffice/invoices/import.html", form=form, problems=problems), status
-
-
-def _readable(params: dict) -> dict:
-    return {k: where_text(v) if k == "first" else v for k, v in params.items()}
-
-
-def where_text(where: str) -> str:
-    """ "row 7", "invoice 3, line 2" ... in the user's language."""
-    words = {"row": _("row"), "invoice": _("invoice"), "line": _("line"), "file": _("file")}
-    return " ".join(words.get(word, word) for word in where.split(" "))

@@ -1,7 +1,7 @@
 """The reading review queue: customers' readings that did not match what the register's history
-predicts wait here with the reason, the point's consumption chart and the meter photo. A clerk
-accepts or rejects each with a note; the customer sees the decision on the supply point page
-and gets it by e-mail."""
+predicts wait here with the reason, the register's latest readings, the point's consumption
+(the same block as on the portal) and the meter photo. A clerk accepts or rejects each with a
+note; the customer sees the decision on the supply point page and gets it by e-mail."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from backoffice import blueprint
-from core import charts
+from core.consumption import consumption_block
 from core.extensions import db
 from core.forms import Form, options, refusals
 from core.i18n import local_today
@@ -32,7 +32,7 @@ from models.supply import (
     ReadingStatus,
     ReadingSubmission,
     SupplyPoint,
-    monthly_consumption,
+    history_table,
     readings_with_consumption,
     review_reading,
 )
@@ -46,6 +46,7 @@ menu_item(
 )
 
 HISTORY_MONTHS = 24
+REGISTER_ROWS = 13  # a year of monthly readings before the one to decide
 
 
 class DecisionForm(Form):
@@ -78,17 +79,6 @@ def _reading(reading_id: int) -> Reading:
     )
 
 
-def _context() -> dict[str, object]:
-    return {
-        "commodity_label": charts.COMMODITY_LABELS.get,
-        "register_label": charts.register_label,
-        "status_label": charts.STATUS_LABELS.get,
-        "source_label": charts.SOURCE_LABELS.get,
-        "quantity": charts.quantity,
-        "reason_text": charts.reason_text,
-    }
-
-
 @blueprint.route("/readings")
 @requires("readings.review")
 def readings() -> str:
@@ -103,44 +93,35 @@ def readings() -> str:
         .order_by(Reading.id)
     )
     page = paginate(db.session, stmt, number=requested_page(), size=current_app.config["PAGE_SIZE"])
-    return render_template("backoffice/readings/index.html", page=page, **_context())
+    return render_template("backoffice/readings/index.html", page=page)
 
 
 def _detail_page(reading: Reading, form: DecisionForm, status: int = 200) -> tuple[str, int]:
     point = reading.supply_point
-    today = local_today()
-    months = monthly_consumption(db.session, point, today=today, months=HISTORY_MONTHS)
-    unit = point.commodity.unit
-    chart = charts.bar_chart(
-        charts.month_bars(months, unit),
-        chart_id="consumption",
-        title=_(
-            "Monthly consumption of %(code)s, last %(months)s months",
-            code=point.code,
-            months=HISTORY_MONTHS,
-        ),
-        description=_(
-            "Bars show the consumption in %(unit)s of each month; the table below gives the "
-            "same numbers.",
-            unit=unit,
-        ),
-        unit=unit,
-    )
+    # The register by its code, across a meter exchange: the old meter's readings lead up to
+    # the new one's, and each row names its meter then.
     register_rows = [
         pair
         for pair in readings_with_consumption(db.session, point)
-        if pair[0].register_id == reading.register_id
-    ][:13]
+        if pair[0].register.code == reading.register.code
+    ][:REGISTER_ROWS]
     page = render_template(
         "backoffice/readings/detail.html",
         reading=reading,
         point=point,
         form=form,
-        chart=chart,
-        months=months,
-        unit=unit,
-        register_rows=register_rows,
-        **_context(),
+        consumption=consumption_block(
+            db.session,
+            point,
+            today=local_today(),
+            months=HISTORY_MONTHS,
+            title=_(
+                "Monthly consumption of %(code)s, last %(months)s months",
+                code=point.code,
+                months=HISTORY_MONTHS,
+            ),
+        ),
+        register_history=history_table(register_rows),
     )
     return page, status
 

@@ -13,7 +13,7 @@ from flask_login import current_user, login_user, logout_user
 from core.extensions import db, login_manager
 from models.db import begin_writing
 from models.identity import Account
-from models.signin import end_session, find_session, keep_up, start_session
+from models.signin import LoginSession, end_session, find_session, keep_up, start_session
 
 SESSION_KEY = "login_secret"
 
@@ -83,5 +83,5 @@ def sign_out(reason: str = "logout") -> None:
     session.clear()
 
 
-def current_login_session():  # type: ignore[no-untyped-def]
+def current_login_session() -> LoginSession | None:
     return g.get("login_session") if current_user.is_authenticated else None

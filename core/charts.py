@@ -1,6 +1,6 @@
-"""Readings and consumption as people see them, shared by the portal and the back office: the
-labels of registers, statuses and sources, quantities in the reader's locale, a review
-reason in words, and the consumption history as a bar chart in inline SVG.
+"""Bar charts in inline SVG, and the quantities they (and the pages around them) show in the
+reader's locale. It draws the bars it is given and knows nothing of what they count: the
+supply area builds its month bars in core/consumption.py.
 
 The chart is drawn on the server: no script, and no inline style (the CSP forbids it), only
 presentation attributes and classes. It names itself with <title>/<desc>, and every page
@@ -12,40 +12,8 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask_babel import format_date, format_decimal, gettext
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_decimal
 from markupsafe import Markup, escape
-
-from models.supply import (
-    Commodity,
-    MonthTotal,
-    Reading,
-    ReadingSource,
-    ReadingStatus,
-    reason_message,
-)
-
-COMMODITY_LABELS = {
-    Commodity.ELECTRICITY: _l("Electricity"),
-    Commodity.GAS: _l("Gas"),
-    Commodity.WATER: _l("Water"),
-}
-REGISTER_LABELS = {"HT": _l("High tariff"), "NT": _l("Low tariff"), "T1": _l("Main register")}
-STATUS_LABELS = {
-    ReadingStatus.ACCEPTED: _l("Accepted"),
-    ReadingStatus.PENDING_REVIEW: _l("Being checked"),
-    ReadingStatus.REJECTED: _l("Rejected"),
-}
-SOURCE_LABELS = {
-    ReadingSource.CUSTOMER: _l("Customer"),
-    ReadingSource.DISTRIBUTOR: _l("Distributor"),
-}
-
-
-def register_label(code: str) -> str:
-    """ "High tariff (HT)"; a code without a name stays as it is."""
-    name = REGISTER_LABELS.get(code)
-    return f"{name} ({code})" if name else code
 
 
 def quantity(value: Decimal | str | None) -> str:
@@ -56,37 +24,12 @@ def quantity(value: Decimal | str | None) -> str:
     return format_decimal(Decimal(value), format="#,##0.###")
 
 
-def reason_text(reading: Reading) -> str:
-    """Why the reading waits (or waited) for review, in the reader's language."""
-    found = reason_message(reading)
-    if found is None:
-        return ""
-    message, params = found
-    shown = {k: quantity(v) if isinstance(v, Decimal) else v for k, v in params.items()}
-    return gettext(message, **shown)
-
-
 @dataclass(frozen=True)
 class Bar:
     label: str  # under the bar: "Jan"
     title: str  # for the reader: "January 2026: 812 kWh"
     value: Decimal | None
     year: str | None = None  # under the first bar and each January's
-
-
-def month_bars(months: list[MonthTotal], unit: str) -> list[Bar]:
-    bars = []
-    for i, month in enumerate(months):
-        name = format_date(month.month, "LLLL yyyy")
-        if month.consumption is None:
-            title = gettext("%(month)s: no readings", month=name)
-        else:
-            title = f"{name}: {quantity(month.consumption)} {unit}"
-        # Under each January, and under the first bar unless a January follows closely.
-        first = i == 0 and month.month.month <= 10
-        year = str(month.month.year) if first or month.month.month == 1 else None
-        bars.append(Bar(format_date(month.month, "LLL"), title, month.consumption, year))
-    return bars
 
 
 def _nice_ceiling(value: float) -> float:

@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
 
 from core.extensions import db, limiter, login_manager
 from core.i18n import domain_message
@@ -64,7 +65,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> object:
+    def http_error(error: HTTPException) -> HTTPException | Response:
         if error.code is None or error.code < 400:
             return error
         response = error.get_response()

@@ -5,6 +5,7 @@ and shown in the account's time zone."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from decimal import Decimal
 
 from babel import numbers
@@ -22,6 +23,7 @@ from flask_login import current_user
 
 from core.extensions import babel
 from models.errors import DomainError
+from models.labels import label_of
 
 LANGUAGES = {"en": "English", "sk": "Slovenčina"}
 DEFAULT_TIMEZONE = "Europe/Bratislava"
@@ -52,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = _money
     app.jinja_env.filters["number"] = _number
     app.jinja_env.filters["price"] = _price
+    app.jinja_env.filters["label"] = _label
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
 
 
@@ -82,6 +85,11 @@ def _price(value: Decimal | None, currency: str = "EUR") -> str:
 def _number(value: Decimal | None) -> str:
     """A quantity or rate in the locale's format, without trailing zeros."""
     return "" if value is None else format_decimal(value.normalize() if value % 1 else int(value))
+
+
+def _label(value: enum.Enum) -> str:
+    """How an enum value reads, in the user's language (see models.labels)."""
+    return gettext(label_of(value))
 
 
 def local_today() -> dt.date:

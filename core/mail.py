@@ -15,7 +15,7 @@ from flask import Flask, Response, current_app, render_template
 from flask_babel import force_locale
 from flask_mail import Message
 
-from core import charts
+from core import consumption
 from core.extensions import db, mail
 from models.outbox import OutboxMessage, due_messages, mark_failed, mark_sent
 
@@ -24,11 +24,8 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask) -> None:
     mail.init_app(app)
-    app.jinja_env.globals.update(
-        external_url=external_url,
-        register_label=charts.register_label,
-        quantity=charts.quantity,
-    )
+    app.jinja_env.globals.update(external_url=external_url)
+    consumption.init_app(app)  # register_label and quantity, for the reading mails too
 
 
 def external_url(endpoint: str, **values: object) -> str:
@@ -101,7 +98,8 @@ def _send(recipient: str, rendered: Rendered) -> None:
 
 def deliver_after(response: Response, ids: list[int]) -> None:
     """Delivers the committed messages `ids` once the response has gone out."""
-    response.call_on_close(partial(deliver_now, current_app._get_current_object(), ids))
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy's
+    response.call_on_close(partial(deliver_now, app, ids))
 
 
 def deliver_now(app: Flask, ids: list[int]) -> None:

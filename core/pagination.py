@@ -42,7 +42,7 @@ def requested_page() -> int:
     return 1
 
 
-def paginate(session: Session, stmt: Select[tuple[T]], *, number: int, size: int) -> Page[T]:
+def paginate(session: Session, stmt: Select[T], *, number: int, size: int) -> Page[T]:
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = list(session.scalars(stmt.limit(size).offset((number - 1) * size)))
     return Page(items=items, number=number, size=size, total=total)

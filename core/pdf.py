@@ -37,7 +37,7 @@ class PdfTooLarge(RuntimeError):
     pass
 
 
-def _weasyprint():  # type: ignore[no-untyped-def]
+def _weasyprint() -> Any:  # the module, imported when first needed
     try:
         import weasyprint
     except (ImportError, OSError) as error:  # OSError: Pango missing
@@ -45,13 +45,13 @@ def _weasyprint():  # type: ignore[no-untyped-def]
     return weasyprint
 
 
-def static_only_fetcher():  # type: ignore[no-untyped-def]
+def static_only_fetcher() -> Any:
     """A WeasyPrint URL fetcher that answers only for files under static/."""
     weasyprint = _weasyprint()
     static = Path(current_app.static_folder or "static").resolve()
 
-    class StaticOnly(weasyprint.urls.URLFetcher):
-        def fetch(self, url: str, headers: Any = None):  # type: ignore[no-untyped-def]
+    class StaticOnly(weasyprint.urls.URLFetcher):  # type: ignore[name-defined]  # a late import
+        def fetch(self, url: str, headers: Any = None) -> Any:
             if not url.startswith(STATIC_PREFIX) or any(c in url for c in "?#\\"):
                 log.warning("PDF fetch refused: %r", url[:200])
                 raise ValueError("only the portal's static files may be fetched")

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.orm import contains_eager
 
 from core.extensions import db, login_manager
@@ -31,9 +31,11 @@ class Scope:
     def company_id(self) -> int:
         return self.company.id
 
-    def select(self, model: type[T]) -> Select[tuple[T]]:
-        """SELECT of `model` rows that belong to this company."""
-        return select(model).where(model.company_id == self.company_id)  # type: ignore[attr-defined]
+    def select(self, model: type[T]) -> Select[T]:
+        """SELECT of `model` rows that belong to this company (every company row has a
+        company_id: the one attribute this relies on)."""
+        owner: ColumnElement[int] = getattr(model, "company_id")  # noqa: B009 - any company table
+        return select(model).where(owner == self.company_id)
 
     def get(self, model: type[T], **criteria: Any) -> T:
         """The one row of `model` in this company matching `criteria`, else 404."""
@@ -74,7 +76,7 @@ def current_scope() -> Scope:
     return scope
 
 
-def visible_companies() -> Select[tuple[Company]]:
+def visible_companies() -> Select[Company]:
     """The back office's side of the same rule: the companies the signed-in staff member may
     see. All of them with `companies.view_all`; with `companies.view_assigned`, those whose
     customer group is the responsibility of one of their teams; otherwise none."""
@@ -88,7 +90,7 @@ def visible_companies() -> Select[tuple[Company]]:
         return stmt.join(CustomerGroup, Company.customer_group_id == CustomerGroup.id).where(
             CustomerGroup.responsible_team_id.in_(my_teams)
         )
-    return stmt.where(False)
+    return stmt.where(false())
 
 
 def staff_get(
@@ -97,13 +99,14 @@ def staff_get(
     """The one loader of the back office: the `model` row with this id that meets `criteria`
     and is a company the staff member may see, or belongs to one (its `company_id`), else 404,
     audited like a customer's."""
-    stmt = select(model).where(model.id == object_id, *criteria)  # type: ignore[attr-defined]  # every table has an id
+    key: ColumnElement[int] = getattr(model, "id")  # noqa: B009 - every table has an id
+    stmt = select(model).where(key == object_id, *criteria)
     if not can("companies.view_all"):
         visible = visible_companies().with_only_columns(Company.id)
         if model is Company:
             stmt = stmt.where(Company.id.in_(visible))
         elif hasattr(model, "company_id"):  # a row of no company (a group price list): all
-            owner = model.company_id  # type: ignore[attr-defined]  # checked by hasattr
+            owner: ColumnElement[int] = getattr(model, "company_id")  # noqa: B009
             stmt = stmt.where(or_(owner.is_(None), owner.in_(visible)))
     found = db.session.scalar(stmt.options(*options))
     if found is None:

@@ -3,7 +3,7 @@ denials, and the check that keeps `next=` redirects on this site."""
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request
@@ -33,6 +33,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 def init_app(app: Flask) -> None:
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
+        # Flask documents wrapping wsgi_app in middleware; its type says it is a method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.before_request(_set_origin)
     app.after_request(_headers)
@@ -60,14 +61,14 @@ def _headers(response: Response) -> Response:
     return response
 
 
-def deny(status: int, **details: object) -> NoReturn:
+def deny(status: int, **details: Any) -> NoReturn:
     """Aborts with `status` (403 or 404); the denial is written to the audit log by the one
     path that survives the request's rollback."""
     actor = current_user._get_current_object() if current_user.is_authenticated else None
-    where = {"path": request.path[:200], "method": request.method, "status": status}
+    where: dict[str, Any] = {"path": request.path[:200], "method": request.method}
     remember(
         db.session,
-        lambda s: audit.record(s, "access.denied", actor=actor, **where, **details),
+        lambda s: audit.record(s, "access.denied", actor=actor, status=status, **where, **details),
     )
     abort(status)
 

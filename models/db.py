@@ -6,15 +6,18 @@ import datetime as dt
 import enum
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 from sqlalchemy import (
+    Connection,
+    CursorResult,
     DateTime,
     Engine,
     Enum,
     MetaData,
     Numeric,
     TypeDecorator,
+    Update,
     create_engine,
     event,
 )
@@ -90,7 +93,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 def _make_sqlite_transactional(engine: Engine) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's documented recipe.
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection: Any, _record: object) -> None:
         dbapi_connection.isolation_level = None
         # SQLite's lower() folds only A-Z; ILIKE must find "Žilinská" as PostgreSQL does.
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
@@ -100,7 +103,7 @@ def _make_sqlite_transactional(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):  # type: ignore[no-untyped-def]
+    def _on_begin(connection: Connection) -> None:
         # A transaction that will write takes the write lock up front (IMMEDIATE): one that
         # reads first and writes later fails at once, not after the busy timeout, when
         # another connection wrote in between (WAL snapshots cannot be upgraded).
@@ -114,6 +117,13 @@ def _unicode_lower(value: object) -> object:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def changed_rows(session: Session, statement: Update) -> int:
+    """Runs a conditional UPDATE (the object in the session is left as it is) and returns how
+    many rows it changed: 0 means another transaction got there first."""
+    result = session.execute(statement, execution_options={"synchronize_session": False})
+    return cast(CursorResult[Any], result).rowcount
 
 
 SQLITE_BEGIN = "sqlite_begin"

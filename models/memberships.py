@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models import audit
-from models.db import Base, CreatedAt, Timestamp, str_enum, utcnow
+from models.db import Base, CreatedAt, Timestamp, changed_rows, str_enum, utcnow
 from models.errors import N_, DomainError
 from models.identity import (
     Account,
@@ -192,12 +192,12 @@ def accept_invitation(
             N_("This invitation was sent to %(email)s. Sign in with that address to accept it."),
             email=invitation.email,
         )
-    spent = session.execute(
+    spent = changed_rows(
+        session,
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
         .values(accepted_at=utcnow()),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    )
     if spent != 1:
         raise DomainError(
             N_("This invitation has expired, was withdrawn or has already been used.")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relations
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import audit
-from models.db import Base, CreatedAt, Timestamp, remember, utcnow
+from models.db import Base, CreatedAt, Timestamp, changed_rows, remember, utcnow
 from models.errors import N_, DomainError
 from models.identity import Account, AccountStatus, find_account, normalize_email
 from models.outbox import notify
@@ -260,7 +260,7 @@ def end_all_sessions(
     )
     if keep is not None:
         stmt = stmt.where(LoginSession.id != keep.id)
-    return session.execute(stmt, execution_options={"synchronize_session": False}).rowcount
+    return changed_rows(session, stmt)
 
 
 def live_sessions(session: Session, account: Account) -> list[LoginSession]:
@@ -348,12 +348,12 @@ def set_password_with_token(
         raise DomainError(N_("This link has expired or has already been used."))
     account = token.account
     validate_new_password(password, user_inputs=[account.email, account.full_name])
-    spent = session.execute(
+    spent = changed_rows(
+        session,
         update(AccountToken)
         .where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
         .values(used_at=utcnow()),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    )
     if spent != 1:
         raise DomainError(N_("This link has expired or has already been used."))
     account.password_hash = hash_password(password)

@@ -22,7 +22,7 @@ from core.pdf import PdfUnavailable, render_pdf
 from core.permissions import requires
 from core.scope import current_scope
 from core.storage import download
-from models.billing import AdvancePayment, AdvanceStatus, year_schedule
+from models.billing import AdvancePayment, year_schedule
 from portal.company import blueprint
 from portal.supply import NEXT_ADVANCE
 
@@ -56,7 +56,7 @@ def advances() -> str:
         schedule=schedule,
         today=today,
         total=sum((a.amount for a in schedule), start=0),
-        to_pay=sum((a.amount for a in schedule if a.status.value == "due"), start=0),
+        to_pay=sum((a.amount for a in schedule if a.is_due), start=0),
     )
 
 
@@ -74,7 +74,7 @@ def advances_ics() -> Response:
     )
     host = current_app.config["PUBLIC_URL"].split("://", 1)[-1]
     for advance in _schedule(year):
-        if advance.status.value != "due":
+        if not advance.is_due:
             continue
         event = Event()
         event.add("uid", f"advance-{advance.id}@{host}")
@@ -102,7 +102,7 @@ def next_advances(session: Session, point_ids: list[int]) -> dict[int, str]:
         select(AdvancePayment)
         .where(
             AdvancePayment.supply_point_id.in_(point_ids),
-            AdvancePayment.status == AdvanceStatus.DUE,
+            AdvancePayment.is_due,
             AdvancePayment.due_date >= local_today(),
         )
         .order_by(AdvancePayment.due_date)

@@ -20,7 +20,7 @@ from core.pdf import PdfUnavailable, invoice_pdf, stored_invoice_pdf
 from core.permissions import requires
 from core.scope import current_scope
 from core.storage import send_stored
-from models.billing import OPEN_STATUSES, Invoice, InvoiceStatus, overdue_filter, unpaid_summary
+from models.billing import Invoice, InvoiceStatus, overdue_filter, unpaid_summary
 from portal.company import blueprint
 
 menu_item("company", "company.invoices", _l("Invoices"), permission="invoices.view", order=10)
@@ -42,7 +42,7 @@ def invoices() -> str:
     year = request.args.get("year", "")
     stmt = scope.select(Invoice)
     if shown == "unpaid":
-        stmt = stmt.where(Invoice.status.in_(OPEN_STATUSES))
+        stmt = stmt.where(Invoice.is_open)
     elif shown == "overdue":
         stmt = stmt.where(overdue_filter(local_today()))
     elif shown == "paid":

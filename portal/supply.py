@@ -10,7 +10,6 @@ import io
 import secrets
 from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from itertools import groupby
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -24,8 +23,8 @@ from wtforms.fields import DateField, IntegerField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
-from core import charts
 from core.badges import Badge, badge_provider
+from core.consumption import consumption_block, register_label
 from core.extensions import db
 from core.forms import Form, refusals, show_domain_error
 from core.i18n import local_today
@@ -36,18 +35,19 @@ from core.storage import IMAGE_TYPES, download, read_upload, send_stored
 from models import audit
 from models.db import utcnow
 from models.errors import DomainError
+from models.labels import label_of
 from models.supply import (
     Contract,
     Meter,
-    ReadingStatus,
     ReadingSubmission,
     RegisterValue,
     SupplyPoint,
     add_months,
     expected_for,
+    history_table,
     last_reading,
     latest_readings,
-    monthly_consumption,
+    pending_submissions,
     points_due,
     reading_window,
     readings_with_consumption,
@@ -79,17 +79,6 @@ def _point(code: str) -> SupplyPoint:
     return current_scope().get(SupplyPoint, code=code)
 
 
-def _template_context() -> dict[str, object]:
-    return {
-        "commodity_label": charts.COMMODITY_LABELS.get,
-        "register_label": charts.register_label,
-        "status_label": charts.STATUS_LABELS.get,
-        "source_label": charts.SOURCE_LABELS.get,
-        "quantity": charts.quantity,
-        "reason_text": charts.reason_text,
-    }
-
-
 @blueprint.route("/supply-points")
 @requires("supply.view")
 def supply_points() -> str:
@@ -109,7 +98,6 @@ def supply_points() -> str:
         due=points_due(db.session, [scope.company_id], local_today()).get(scope.company_id, set()),
         show_advances=bool(NEXT_ADVANCE),
         advances=advances,
-        **_template_context(),
     )
 
 
@@ -122,37 +110,24 @@ def supply_points_detail(code: str) -> str:
     history = readings_with_consumption(
         db.session, point, since=add_months(today, -HISTORY_TABLE_MONTHS)
     )
-    months = monthly_consumption(db.session, point, today=today, months=HISTORY_MONTHS)
-    unit = point.commodity.unit
-    chart = charts.bar_chart(
-        charts.month_bars(months, unit),
-        chart_id="consumption",
-        title=_("Monthly consumption, last %(months)s months", months=HISTORY_MONTHS),
-        description=_(
-            "Bars show the consumption in %(unit)s of each month; the table below gives the "
-            "same numbers.",
-            unit=unit,
-        ),
-        unit=unit,
-    )
     return render_template(
         "portal/supply/detail.html",
         scope=scope,
         point=point,
         today=today,
-        history=[
-            (day, list(rows))
-            for day, rows in groupby(history, key=lambda pair: pair[0].reading_date)
-        ],
-        months=months,
-        chart=chart,
-        unit=unit,
+        history=history_table(history),
+        consumption=consumption_block(
+            db.session,
+            point,
+            today=today,
+            months=HISTORY_MONTHS,
+            title=_("Monthly consumption, last %(months)s months", months=HISTORY_MONTHS),
+        ),
         decisions=recent_decisions(db.session, point, since=utcnow() - dt.timedelta(days=60)),
         due=point.id in points_due(db.session, [scope.company_id], today).get(scope.company_id, ()),
         window=reading_window(today),
         history_months=HISTORY_TABLE_MONTHS,
-        can_submit=can("readings.submit") and point.self_reading_allowed and point.is_active,
-        **_template_context(),
+        can_submit=can("readings.submit") and point.accepts_self_readings,
     )
 
 
@@ -213,7 +188,7 @@ def _reading_page(
         if register is None:
             entry.form.value.label.text = _("Register")
             continue
-        entry.form.value.label.text = charts.register_label(register.code)
+        entry.form.value.label.text = register_label(register.code)
         expected = expected_for(db.session, register, today, tolerance=tolerance())
         shown = Decimal(1).scaleb(-register.decimals)  # as precise as the dial
         hints[register.id] = {
@@ -231,10 +206,10 @@ def _reading_page(
         meter=meter,
         form=form,
         hints=hints,
+        waiting=pending_submissions(db.session, meter) if meter else [],
         today=today,
         tolerance_percent=int(tolerance() * 100),
         max_megabytes=PHOTO_MAX_BYTES // (1024 * 1024),
-        **_template_context(),
     )
     return page, status
 
@@ -293,16 +268,18 @@ def _submitted(point: SupplyPoint, submission: ReadingSubmission) -> Response:
                 "company.supply_points_submission", code=point.code, submission_id=submission.id
             )
         )
-    if any(r.status == ReadingStatus.PENDING_REVIEW for r in submission.readings):
-        flash(
-            _(
-                "Thank you, your reading is saved. It is not what we expected, so a colleague "
-                "will check it; you will get an e-mail with the result."
-            ),
-            "info",
+    pending = any(r.is_pending for r in submission.readings)
+    if pending:
+        saved = _(
+            "Thank you, your reading is saved. It is not what we expected, so a colleague "
+            "will check it; you will get an e-mail with the result."
         )
     else:
-        flash(_("Thank you, your reading is saved."), "success")
+        saved = _("Thank you, your reading is saved.")
+    if submission.replaces_pending:
+        replaces = _("It replaces the reading that was waiting for review.")
+        saved = f"{saved} {replaces}"
+    flash(saved, "info" if pending else "success")
     return redirect(url_for("company.supply_points_detail", code=point.code, _anchor="history"))
 
 
@@ -316,7 +293,6 @@ def supply_points_submission(code: str, submission_id: int) -> str:
         scope=current_scope(),
         point=point,
         submission=submission,
-        **_template_context(),
     )
 
 
@@ -376,8 +352,8 @@ def supply_points_export(code: str) -> Response:
                 plain(consumption),
                 point.commodity.unit,
                 _("yes") if reading.rollover else "",
-                charts.STATUS_LABELS[reading.status],
-                charts.SOURCE_LABELS[reading.submission.source],
+                _(label_of(reading.status)),
+                _(label_of(reading.submission.source)),
                 reading.submission.submitted_at.strftime("%Y-%m-%d %H:%M"),
                 reading.review_note or "",
             )

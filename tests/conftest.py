@@ -97,16 +97,20 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+def app_config(database_url: str, **extra: object) -> dict[str, object]:
+    """The configuration every test app runs with."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "PUBLIC_URL": "https://portal.example.test",
+        "MAIL_SERVER": "",
+        **extra,
+    }
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Flask:
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "PUBLIC_URL": "https://portal.example.test",
-            "MAIL_SERVER": "",
-        }
-    )
+    app = create_app(app_config(database_url))
     app.test_client_class = PortalClient
     helpers.APP.append(app)
     return app

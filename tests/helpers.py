@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.mail import render_message
-from models.demo import PASSWORD as DEMO_PASSWORD
+from demo import PASSWORD as DEMO_PASSWORD
 from models.outbox import OutboxMessage
 
 # Set by the `app` fixture: e-mails render through the application's templates.

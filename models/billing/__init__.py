@@ -1,8 +1,14 @@
-"""Billing: invoices imported from the supplier's billing system, their payments and PDFs,
-advance-payment schedules, and price lists by customer group."""
+"""Billing: the issuers, invoices imported from the supplier's billing system, their payments
+and PDFs, advance-payment schedules, and price lists by customer group."""
 
 from models.billing.advances import mark_advance_paid, schedule_advances, year_schedule
-from models.billing.imports import ImportReport, Problem, import_invoices, read_csv, read_json
+from models.billing.imports import (
+    InvoiceFile,
+    import_invoices,
+    read_csv,
+    read_invoice_file,
+    read_json,
+)
 from models.billing.invoices import (
     Unpaid,
     overdue_filter,
@@ -10,6 +16,7 @@ from models.billing.invoices import (
     record_payment,
     unpaid_summary,
 )
+from models.billing.issuers import add_issuer
 from models.billing.pricing import (
     AppliedPrice,
     RankedList,
@@ -41,8 +48,8 @@ __all__ = [
     "AdvancePayment",
     "AdvanceStatus",
     "AppliedPrice",
-    "ImportReport",
     "Invoice",
+    "InvoiceFile",
     "InvoiceLine",
     "InvoicePdf",
     "InvoiceStatus",
@@ -50,9 +57,9 @@ __all__ = [
     "PriceList",
     "PriceListAssignment",
     "PriceListItem",
-    "Problem",
     "RankedList",
     "Unpaid",
+    "add_issuer",
     "assign_to_group",
     "create_price_list",
     "effective_prices",
@@ -62,6 +69,7 @@ __all__ = [
     "pending_pdf_invoices",
     "ranked_lists",
     "read_csv",
+    "read_invoice_file",
     "read_json",
     "record_payment",
     "remove_item",

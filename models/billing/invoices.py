@@ -7,11 +7,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import ColumnElement, Select, case, func, select, update
 from sqlalchemy.orm import Session
 
 from models import audit
 from models.billing.tables import OPEN_STATUSES, Invoice, InvoicePdf, InvoiceStatus
+from models.db import changed_rows
 from models.errors import N_, DomainError
 from models.identity import Account
 
@@ -43,12 +44,12 @@ def record_payment(
         )
     paid = invoice.paid_amount + amount
     status = InvoiceStatus.PAID if paid == invoice.gross_total else InvoiceStatus.PARTIALLY_PAID
-    changed = session.execute(
+    changed = changed_rows(
+        session,
         update(Invoice)
         .where(Invoice.id == invoice.id, Invoice.version == expected_version)
         .values(paid_amount=paid, status=status, version=Invoice.version + 1),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    )
     if changed != 1:
         raise DomainError(N_("This invoice was changed in the meantime. Reload it and try again."))
     session.refresh(invoice)
@@ -89,7 +90,7 @@ def unpaid_summary(session: Session, company_ids: list[int], today: dt.date) -> 
     }
 
 
-def pending_pdf_invoices(session: Session):  # type: ignore[no-untyped-def]
+def pending_pdf_invoices(session: Session) -> Select[Invoice]:
     """Invoices whose current version has no rendered PDF yet."""
     rendered = select(InvoicePdf.id).where(
         InvoicePdf.invoice_id == Invoice.id, InvoicePdf.version == Invoice.version
@@ -97,5 +98,5 @@ def pending_pdf_invoices(session: Session):  # type: ignore[no-untyped-def]
     return select(Invoice).where(~rendered.exists()).order_by(Invoice.id)
 
 
-def overdue_filter(today: dt.date):  # type: ignore[no-untyped-def]
+def overdue_filter(today: dt.date) -> ColumnElement[bool]:
     return Invoice.status.in_(OPEN_STATUSES) & (Invoice.due_date < today)

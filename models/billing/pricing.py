@@ -254,11 +254,16 @@ IN_FORCE = N_(
 
 
 def _keep_in_force(
-    session: Session, *, actor: Account, price_list: PriceList, day: dt.date, attempted: str
+    session: Session,
+    *,
+    actor: Account,
+    price_list: PriceList,
+    today: dt.date | None,
+    attempted: str,
 ) -> None:
-    """Refuses a change of what customers of an in-force list rely on; the attempt is audited
+    """Refuses a change of what customers of a list in force rely on; the attempt is audited
     although the request fails."""
-    if not in_force(price_list, day):
+    if not in_force(price_list, today or utcnow().date()):
         return
     list_id, company_id = price_list.id, price_list.company_id
 
@@ -300,7 +305,9 @@ def update_price_list(
     )
     relied_on = (price_list.commodity, price_list.currency, price_list.valid_from)
     if (commodity, currency, valid_from) != relied_on:
-        _keep_in_force(session, actor=actor, price_list=price_list, day=today, attempted="validity")
+        _keep_in_force(
+            session, actor=actor, price_list=price_list, today=today, attempted="validity"
+        )
     shortened_into_the_past = valid_to is not None and valid_to < today
     if valid_to != price_list.valid_to and shortened_into_the_past and in_force(price_list, today):
         raise DomainError(N_("A price list in force can end today at the earliest."), "valid_to")
@@ -353,7 +360,7 @@ def set_item(
         session,
         actor=actor,
         price_list=price_list,
-        day=today or utcnow().date(),
+        today=today,
         attempted=f"item {code.strip().lower()[:40]}",
     )
     code = code.strip().lower()
@@ -412,7 +419,7 @@ def remove_item(
         session,
         actor=actor,
         price_list=price_list,
-        day=today or utcnow().date(),
+        today=today,
         attempted=f"remove item {item_id}",
     )
     item = next((i for i in price_list.items if i.id == item_id), None)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     Date,
     ForeignKey,
     Index,
@@ -18,10 +19,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import Base, CreatedAt, Money, Timestamp, str_enum
-from models.errors import N_
 from models.files import StoredFile
 from models.identity import Company, CustomerGroup
 
@@ -102,19 +103,30 @@ class Invoice(Base):
     def balance(self) -> Decimal:
         return self.gross_total - self.paid_amount
 
+    @hybrid_property
+    def is_open(self) -> bool:
+        """Something is left to pay: issued, or partially paid."""
+        return self.status in OPEN_STATUSES
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open(cls) -> ColumnElement[bool]:
+        return cls.status.in_(OPEN_STATUSES)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status == InvoiceStatus.PAID
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == InvoiceStatus.CANCELLED
+
     def is_overdue(self, today: dt.date) -> bool:
-        return self.status in OPEN_STATUSES and self.due_date < today
+        """Open after its due date (`today` where the customer is)."""
+        return self.is_open and self.due_date < today
 
 
 OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
-
-# How a status reads to people (translated where shown).
-INVOICE_STATUS_LABELS = {
-    InvoiceStatus.ISSUED: N_("Unpaid"),
-    InvoiceStatus.PARTIALLY_PAID: N_("Partially paid"),
-    InvoiceStatus.PAID: N_("Paid"),
-    InvoiceStatus.CANCELLED: N_("Cancelled"),
-}
 
 
 class InvoiceLine(Base):
@@ -171,8 +183,22 @@ class AdvancePayment(Base):
     )
     paid_at: Mapped[Timestamp | None]
 
+    @hybrid_property
+    def is_due(self) -> bool:
+        """Not paid yet."""
+        return self.status == AdvanceStatus.DUE
+
+    @is_due.inplace.expression
+    @classmethod
+    def _is_due(cls) -> ColumnElement[bool]:
+        return cls.status == AdvanceStatus.DUE
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status == AdvanceStatus.PAID
+
     def is_overdue(self, today: dt.date) -> bool:
-        return self.status == AdvanceStatus.DUE and self.due_date < today
+        return self.is_due and self.due_date < today
 
 
 class PriceList(Base):
@@ -238,3 +264,8 @@ class PriceListAssignment(Base):
 
     price_list: Mapped[PriceList] = relationship(back_populates="assignments")
     customer_group: Mapped[CustomerGroup] = relationship()
+
+
+# How the statuses read lives in labels.py; importing it here registers those labels whenever
+# the tables are loaded, and keeps INVOICE_STATUS_LABELS importable from here for now.
+from models.billing.labels import INVOICE_STATUS_LABELS  # noqa: E402, F401

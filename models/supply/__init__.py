@@ -1,6 +1,7 @@
 """Supply points, their contracts and meters, and meter readings a utility can trust: the
-tables (tables.py), setting points up (points.py), what a register's history predicts
-(expected.py), submitting readings (readings.py) and deciding on them (review.py), what the
+tables (tables.py), how their values read (labels.py), setting points up (points.py), what a
+register's history predicts (expected.py), a register's sequence and what of it counts
+(sequence.py), submitting readings (readings.py) and deciding on them (review.py), what the
 readings add up to (history.py) and the distributor's CSV import (imports.py)."""
 
 from models.supply.expected import (
@@ -12,12 +13,15 @@ from models.supply.expected import (
     expected_range,
     reason_message,
     review_reason,
+    running_totals,
 )
 from models.supply.history import (
     WINDOW_DAYS,
+    HistoryTable,
     MonthTotal,
     ReadingWindow,
     add_months,
+    history_table,
     latest_readings,
     monthly_consumption,
     points_due,
@@ -25,7 +29,8 @@ from models.supply.history import (
     readings_with_consumption,
     recent_decisions,
 )
-from models.supply.imports import ImportReport, Outcome, RowReport, import_readings
+from models.supply.imports import import_readings
+from models.supply.labels import register_label
 from models.supply.points import (
     RegisterSpec,
     add_contract,
@@ -35,17 +40,16 @@ from models.supply.points import (
     normalize_code,
     terminate_supply_point,
 )
-from models.supply.readings import (
-    RegisterValue,
+from models.supply.readings import RegisterValue, parse_value, register_field, submit_reading
+from models.supply.review import review_reading
+from models.supply.sequence import (
     expected_for,
     last_reading,
-    parse_value,
-    register_field,
-    register_history,
-    submit_reading,
+    pending_submissions,
+    register_sequence,
 )
-from models.supply.review import review_reading
 from models.supply.tables import (
+    IN_SEQUENCE,
     Commodity,
     Contract,
     Meter,
@@ -61,16 +65,16 @@ from models.supply.tables import (
 
 __all__ = [
     "DEFAULT_TOLERANCE",
+    "IN_SEQUENCE",
     "NO_CONSUMPTION_DAYS",
     "WINDOW_DAYS",
     "Commodity",
     "Contract",
     "ExpectedRange",
-    "ImportReport",
+    "HistoryTable",
     "Meter",
     "MeterRegister",
     "MonthTotal",
-    "Outcome",
     "Reading",
     "ReadingSource",
     "ReadingStatus",
@@ -79,7 +83,6 @@ __all__ = [
     "RegisterSpec",
     "RegisterValue",
     "ReviewReason",
-    "RowReport",
     "Step",
     "SupplyPoint",
     "SupplyPointStatus",
@@ -89,6 +92,7 @@ __all__ = [
     "create_supply_point",
     "expected_for",
     "expected_range",
+    "history_table",
     "import_readings",
     "install_meter",
     "is_valid_code",
@@ -97,15 +101,18 @@ __all__ = [
     "monthly_consumption",
     "normalize_code",
     "parse_value",
+    "pending_submissions",
     "points_due",
     "reading_window",
     "readings_with_consumption",
     "reason_message",
     "recent_decisions",
     "register_field",
-    "register_history",
+    "register_label",
+    "register_sequence",
     "review_reading",
     "review_reason",
+    "running_totals",
     "submit_reading",
     "terminate_supply_point",
 ]

@@ -36,9 +36,22 @@ def consumption_between(previous: Decimal, value: Decimal, *, rollover: bool, wr
     return (Decimal(wrap) - previous + value) if rollover else value - previous
 
 
+def running_totals(steps: Sequence[Step], *, wrap: int) -> list[Decimal]:
+    """What the register had counted at each step of its sequence (oldest first), from the
+    first step's value on: a total that only grows, through rollovers, and equals the dial's
+    value modulo `wrap`, so the difference of two totals is the consumption between them."""
+    totals = [steps[0].value] if steps else []
+    for before, step in pairwise(steps):
+        used = consumption_between(before.value, step.value, rollover=step.rollover, wrap=wrap)
+        totals.append(totals[-1] + used)
+    return totals
+
+
 @dataclass(frozen=True)
 class ExpectedRange:
-    """The consumption a reading on `on` should show, from the register's history."""
+    """The consumption a reading on `on` should show, from the register's history. The
+    `previous` step's value may be a running total (see running_totals) rather than the dial's
+    value: the value bounds are taken modulo `wrap`."""
 
     previous: Step
     on: dt.date

@@ -1,5 +1,6 @@
-"""What the readings add up to: each reading's consumption, monthly totals for the history
-chart, the latest reading of each register, and which supply points are due for a reading."""
+"""What the readings add up to: each reading's consumption and the history table, monthly
+totals for the history chart, the latest reading of each register, and which supply points
+are due for a reading. Only accepted readings count; a pending one is shown, counted nowhere."""
 
 from __future__ import annotations
 
@@ -8,21 +9,14 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import pairwise
+from itertools import groupby
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from models.supply.expected import THOUSANDTH, consumption_between
-from models.supply.readings import counted
-from models.supply.tables import (
-    Meter,
-    MeterRegister,
-    Reading,
-    ReadingStatus,
-    SupplyPoint,
-    SupplyPointStatus,
-)
+from models.supply.expected import THOUSANDTH
+from models.supply.sequence import counted, counted_intervals, in_sequence
+from models.supply.tables import Meter, MeterRegister, Reading, ReadingSubmission, SupplyPoint
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -35,35 +29,66 @@ def month_end(day: dt.date) -> dt.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
+def _by_register(readings: list[Reading]) -> list[list[Reading]]:
+    """The registers' sequences in `readings` (any order), each oldest first."""
+    sequences: dict[int, list[Reading]] = defaultdict(list)
+    for reading in sorted(readings, key=lambda r: r.reading_date):
+        if reading.in_sequence:
+            sequences[reading.register_id].append(reading)
+    return list(sequences.values())
+
+
 def readings_with_consumption(
     session: Session, point: SupplyPoint, *, since: dt.date | None = None
 ) -> list[tuple[Reading, Decimal | None]]:
-    """The point's readings (rejected ones too), newest first, each with what its register
-    counted since the reading before it that counts (None for the first and for rejected)."""
+    """The point's readings (pending, rejected and replaced ones too), newest first, those of one
+    submission together (on a day with several, the new meter's and the newer submission's
+    first), each with what its register counted since the accepted reading before it: None
+    for the first one and for any reading not accepted."""
     stmt = (
         select(Reading)
         .join(MeterRegister, MeterRegister.id == Reading.register_id)
+        .join(Meter, Meter.id == MeterRegister.meter_id)
         .where(Reading.supply_point_id == point.id)
         .options(
             joinedload(Reading.register).joinedload(MeterRegister.meter),
             joinedload(Reading.submission),
         )
-        .order_by(Reading.reading_date.desc(), MeterRegister.position)
+        .order_by(
+            Reading.reading_date.desc(),
+            Meter.installed_on.desc(),
+            Reading.submission_id.desc(),
+            MeterRegister.position,
+        )
     )
     readings = list(session.scalars(stmt))
-    consumption: dict[int, Decimal] = {}
-    by_register: dict[int, list[Reading]] = defaultdict(list)
-    for reading in reversed(readings):
-        if reading.status != ReadingStatus.REJECTED:
-            by_register[reading.register_id].append(reading)
-    for sequence in by_register.values():
-        wrap = sequence[0].register.wrap
-        for before, after in pairwise(sequence):
-            consumption[after.id] = consumption_between(
-                before.value, after.value, rollover=after.rollover, wrap=wrap
-            )
+    consumption = {
+        after.id: used
+        for sequence in _by_register(readings)
+        for _before, after, used in counted_intervals(sequence, sequence[0].register.wrap)
+    }
     shown = [r for r in readings if since is None or r.reading_date >= since]
     return [(r, consumption.get(r.id)) for r in shown]
+
+
+@dataclass(frozen=True)
+class HistoryTable:
+    """Readings as a history table shows them: each submission (newest first) with its rows
+    of (reading, consumption). `several_meters` when the rows come from more than one meter
+    (a meter exchange), so that each row names its meter."""
+
+    groups: list[tuple[ReadingSubmission, list[tuple[Reading, Decimal | None]]]]
+    several_meters: bool
+
+
+def history_table(rows: list[tuple[Reading, Decimal | None]]) -> HistoryTable:
+    """`rows` as readings_with_consumption gives them (or some of them), grouped for a table."""
+    groups = []
+    for _submission_id, grouped in groupby(rows, key=lambda row: row[0].submission_id):
+        group = list(grouped)
+        groups.append((group[0][0].submission, group))
+    meters = {reading.register.meter_id for reading, _ in rows}
+    return HistoryTable(groups, len(meters) > 1)
 
 
 @dataclass(frozen=True)
@@ -76,39 +101,34 @@ def monthly_consumption(
     session: Session, point: SupplyPoint, *, today: dt.date, months: int = 24
 ) -> list[MonthTotal]:
     """The point's consumption per calendar month (all registers together) for the `months`
-    months up to `today`'s. Between two readings, consumption is spread evenly over the
-    days, so a reading interval that spans months contributes to each by its days."""
+    months up to `today`'s, from its accepted readings. Between two accepted readings of a
+    register, consumption is spread evenly over the days, so an interval that spans months
+    contributes to each by its days."""
     first = add_months(today, -(months - 1))
     totals: dict[dt.date, Decimal] = defaultdict(Decimal)
     covered: set[dt.date] = set()
-    rows = session.execute(
-        counted(select(Reading.register_id, Reading.reading_date, Reading.value, Reading.rollover))
-        .where(Reading.supply_point_id == point.id)
-        .order_by(Reading.register_id, Reading.reading_date)
-    ).all()
-    digits = dict(
-        session.execute(
-            select(MeterRegister.id, MeterRegister.digits)
-            .join(Meter, Meter.id == MeterRegister.meter_id)
-            .where(Meter.supply_point_id == point.id)
-        ).all()
-    )
-    for before, after in pairwise(rows):
-        if before.register_id != after.register_id or after.reading_date < first:
-            continue
-        used = consumption_between(
-            before.value, after.value, rollover=after.rollover, wrap=10 ** digits[after.register_id]
+    readings = list(
+        session.scalars(
+            in_sequence(select(Reading))
+            .where(Reading.supply_point_id == point.id)
+            .options(joinedload(Reading.register))
         )
-        days = (after.reading_date - before.reading_date).days
-        # The interval is the days after the earlier reading up to the later one.
-        start = before.reading_date + dt.timedelta(days=1)
-        month = start.replace(day=1)
-        while month <= after.reading_date:
-            overlap = (min(month_end(month), after.reading_date) - max(month, start)).days + 1
-            if overlap > 0 and month >= first:
-                totals[month] += used * overlap / days
-                covered.add(month)
-            month = add_months(month, 1)
+    )
+    for sequence in _by_register(readings):
+        for before, after, used in counted_intervals(sequence, sequence[0].register.wrap):
+            if after.reading_date < first:
+                continue
+            days = (after.reading_date - before.reading_date).days
+            # The interval is the days after the earlier reading up to the later one.
+            start = before.reading_date + dt.timedelta(days=1)
+            month = start.replace(day=1)
+            while month <= after.reading_date:
+                end = min(month_end(month), after.reading_date)
+                overlap = (end - max(month, start)).days + 1
+                if overlap > 0 and month >= first:
+                    totals[month] += used * overlap / days
+                    covered.add(month)
+                month = add_months(month, 1)
     result = []
     for i in range(months):
         month = add_months(first, i)
@@ -118,8 +138,8 @@ def monthly_consumption(
 
 
 def latest_readings(session: Session, point_ids: list[int]) -> dict[int, list[Reading]]:
-    """For each point, the latest reading that counts of each register of its current meter,
-    in register order (one query for all the points)."""
+    """For each point, the latest accepted reading of each register of its current meter, in
+    register order (one query for all the points)."""
     if not point_ids:
         return {}
     latest = (
@@ -180,25 +200,23 @@ def reading_window(today: dt.date) -> ReadingWindow | None:
 
 
 def points_due(session: Session, company_ids: list[int], today: dt.date) -> dict[int, set[int]]:
-    """{company_id: ids of its supply points due for a self-reading}, in one query: active
-    points that allow self-readings, have a meter, and have no reading that counts in the
-    open window's period. Empty between windows."""
+    """{company_id: ids of its supply points due for a self-reading}, in one query: points
+    that accept self-readings and have no accepted or pending reading in the open window's
+    period (a reading waiting for review was sent: nobody is asked for it again; a rejected
+    one leaves the point due). Empty between windows."""
     window = reading_window(today)
     if window is None or not company_ids:
         return {}
     has_reading = exists().where(
         Reading.supply_point_id == SupplyPoint.id,
-        Reading.status != ReadingStatus.REJECTED,
+        Reading.in_sequence,
         Reading.reading_date >= window.counts_from,
         Reading.reading_date <= window.closes,
     )
-    has_meter = exists().where(Meter.supply_point_id == SupplyPoint.id, Meter.removed_on.is_(None))
     rows = session.execute(
         select(SupplyPoint.company_id, SupplyPoint.id).where(
             SupplyPoint.company_id.in_(company_ids),
-            SupplyPoint.status == SupplyPointStatus.ACTIVE,
-            SupplyPoint.self_reading_allowed.is_(True),
-            has_meter,
+            SupplyPoint.accepts_self_readings,
             ~has_reading,
         )
     )

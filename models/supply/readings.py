@@ -1,5 +1,7 @@
-"""Meter readings as they arrive: a register's sequence of readings that count, the rules a
-new reading must pass, and submitting all registers of a meter together (all or none, once)."""
+"""Meter readings as they arrive: the rules a new reading must pass against its register's
+sequence (sequence.py), and submitting all registers of a meter together: all or none, once
+per form, again for a date whose reading was rejected, or to replace the sender's own reading
+that waits for review."""
 
 from __future__ import annotations
 
@@ -8,11 +10,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from models import audit
 from models.db import utcnow
@@ -22,11 +24,11 @@ from models.identity import Account
 from models.supply.expected import (
     DEFAULT_TOLERANCE,
     ExpectedRange,
-    Step,
     consumption_between,
     expected_range,
     review_reason,
 )
+from models.supply.sequence import accepted_steps, in_sequence, register_sequence, totals_at
 from models.supply.tables import (
     Meter,
     MeterRegister,
@@ -38,7 +40,6 @@ from models.supply.tables import (
     SupplyPoint,
 )
 
-T = TypeVar("T", bound=tuple[Any, ...])
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 
 
@@ -68,53 +69,6 @@ def _replayed(submission: ReadingSubmission) -> ReadingSubmission:
 def register_field(register_id: int) -> str:
     """The field name a rule about one register's value reports."""
     return f"register-{register_id}"
-
-
-def counted(stmt: Select[T]) -> Select[T]:
-    """Readings that count: accepted and waiting for review, not rejected ones."""
-    return stmt.where(Reading.status != ReadingStatus.REJECTED)
-
-
-def register_history(session: Session, register: MeterRegister) -> list[Reading]:
-    """The register's readings that count, oldest first."""
-    return list(
-        session.scalars(
-            counted(select(Reading))
-            .where(Reading.register_id == register.id)
-            .order_by(Reading.reading_date)
-        )
-    )
-
-
-def expected_for(
-    session: Session, register: MeterRegister, on: dt.date, *, tolerance: Decimal
-) -> ExpectedRange | None:
-    readings = register_history(session, register)
-    history = [Step(r.reading_date, r.value, r.rollover) for r in readings]
-    return expected_range(history, on, wrap=register.wrap, tolerance=tolerance)
-
-
-def last_reading(session: Session, register: MeterRegister) -> Reading | None:
-    return session.scalars(
-        counted(select(Reading))
-        .where(Reading.register_id == register.id)
-        .order_by(Reading.reading_date.desc())
-        .limit(1)
-    ).first()
-
-
-def neighbours(
-    session: Session, register: MeterRegister, day: dt.date
-) -> tuple[Reading | None, Reading | None]:
-    """The readings that count just before and just after `day` on `register`."""
-    base = counted(select(Reading)).where(Reading.register_id == register.id)
-    previous = session.scalars(
-        base.where(Reading.reading_date < day).order_by(Reading.reading_date.desc()).limit(1)
-    ).first()
-    following = session.scalars(
-        base.where(Reading.reading_date > day).order_by(Reading.reading_date).limit(1)
-    ).first()
-    return previous, following
 
 
 def parse_value(text: str | Decimal, register: MeterRegister) -> Decimal:
@@ -171,14 +125,18 @@ class _Checked:
 def _check_register(
     session: Session,
     register: MeterRegister,
-    entry: RegisterValue,
+    value: Decimal,
+    rollover: bool,
     day: dt.date,
     tolerance: Decimal,
 ) -> _Checked:
+    """Checks `value` (parsed) of `register` on `day` against the register's sequence."""
     field = register_field(register.id)
-    value = parse_value(entry.value, register)
-    previous, following = neighbours(session, register, day)
-    if entry.rollover:
+    sequence = register_sequence(session, register)
+    earlier = [r for r in sequence if r.reading_date < day]
+    previous = earlier[-1] if earlier else None
+    following = next((r for r in sequence if r.reading_date > day), None)
+    if rollover:
         if previous is None:
             raise DomainError(
                 N_("There is no earlier reading this meter could have rolled over from."), field
@@ -214,38 +172,90 @@ def _check_register(
             next=following.value,
             date=following.reading_date.isoformat(),
         )
-    consumption = (
-        None
-        if previous is None
-        else consumption_between(previous.value, value, rollover=entry.rollover, wrap=register.wrap)
-    )
-    expected = expected_for(session, register, day, tolerance=tolerance)
+    # Consumption and the expected range come from the accepted readings: since the last
+    # accepted one, through any pending one in between (whose rollover counts too).
+    steps = accepted_steps(earlier, register.wrap)
+    consumption = None
+    if previous is not None and steps:
+        total = totals_at(earlier, register.wrap)[previous.id] + consumption_between(
+            previous.value, value, rollover=rollover, wrap=register.wrap
+        )
+        consumption = total - steps[-1].value
+    expected = expected_range(steps, day, wrap=register.wrap, tolerance=tolerance)
     reason = review_reason(consumption, expected) if consumption is not None else None
-    return _Checked(register, value, entry.rollover, consumption, expected, reason)
+    return _Checked(register, value, rollover, consumption, expected, reason)
 
 
-def _existing(
-    session: Session, point: SupplyPoint, key: str | None, register_ids: list[int], day: dt.date
-) -> ReadingSubmission | None:
-    """The submission that already holds this form (by its key) or one of these registers on
-    this date."""
-    if key:
-        found = session.scalars(
-            select(ReadingSubmission).where(
-                ReadingSubmission.supply_point_id == point.id,
-                ReadingSubmission.idempotency_key == key,
-            )
-        ).first()
-        if found is not None:
-            return found
-    if register_ids:
-        return session.scalars(
-            select(ReadingSubmission)
-            .join(Reading, Reading.submission_id == ReadingSubmission.id)
-            .where(Reading.register_id.in_(register_ids), Reading.reading_date == day)
-            .limit(1)
-        ).first()
-    return None
+def _by_key(session: Session, point: SupplyPoint, key: str | None) -> ReadingSubmission | None:
+    """The submission that already holds this form (found by its idempotency key)."""
+    if not key:
+        return None
+    return session.scalars(
+        select(ReadingSubmission).where(
+            ReadingSubmission.supply_point_id == point.id,
+            ReadingSubmission.idempotency_key == key,
+        )
+    ).first()
+
+
+@dataclass(frozen=True)
+class _Date:
+    """What a submission finds on its date: the sender's pending readings it replaces, and the
+    registers whose accepted reading there already shows the value sent (kept as they are)."""
+
+    replaced: list[Reading]
+    kept: set[int]
+
+
+def _clear_the_date(
+    session: Session,
+    *,
+    actor: Account | None,
+    sent: dict[int, Decimal],
+    day: dt.date,
+    may_replace: bool,
+) -> _Date:
+    """What the readings of the registers in `sent` (register id -> value) on `day` leave to
+    write. Nothing there, or only rejected and replaced readings: the date is free. An accepted
+    reading with the value sent is kept; the readings waiting for review that `actor` sent
+    are replaced, when `may_replace`. Raises (on `reading_date`) when an accepted reading
+    shows another value, or every register's is already there, or a pending reading that
+    someone else sent is there."""
+    there = list(
+        session.scalars(
+            in_sequence(select(Reading))
+            .where(Reading.register_id.in_(list(sent)), Reading.reading_date == day)
+            .options(joinedload(Reading.submission))
+        )
+    )
+    accepted = [r for r in there if r.is_accepted]
+    kept = {r.register_id for r in accepted if r.value == sent[r.register_id]}
+    if len(kept) < len(accepted) or len(kept) == len(sent):
+        raise DomainError(
+            N_(
+                "A reading of %(date)s is already recorded. Choose another date, or contact us "
+                "to correct it."
+            ),
+            "reading_date",
+            date=day.isoformat(),
+        )
+    pending = [r for r in there if r.is_pending]
+    senders = {r.submission.submitted_by_id for r in pending}
+    if pending and not (may_replace and actor is not None and senders == {actor.id}):
+        raise DomainError(
+            N_(
+                "A reading of %(date)s is waiting for review. Only the person who sent it can "
+                "correct it; choose another date, or wait for our decision."
+            ),
+            "reading_date",
+            date=day.isoformat(),
+        )
+    return _Date(pending, kept)
+
+
+class _Taken(Exception):
+    """A parallel request wrote first: the same form, a reading for the same register and
+    date, or a decision on the reading this submission was to replace."""
 
 
 def submit_reading(
@@ -265,34 +275,36 @@ def submit_reading(
     """Records the values of `meter`'s registers read on `reading_date`, all or none.
 
     Returns the first submission, marked `replayed` and writing nothing, when the form's
-    `idempotency_key` or a register on that date is already recorded, also when a parallel
-    request wins the race.
+    `idempotency_key` is already recorded (a resent form), also when a parallel request with
+    the same key wins the race. A date whose reading was rejected is free again. A customer's
+    submission replaces their own readings of that date that wait for review: those become
+    superseded (kept, counted nowhere) and the new readings name them (`replaces`). A
+    register whose accepted reading of that date shows the value sent keeps it (a meter's
+    registers are sent together, also when only one of them was rejected).
     Raises DomainError when:
+    - customers only: the point does not accept self-readings (see
+      SupplyPoint.self_reading_refusal);
     - the meter is not on `point` (`meter`); a value names a register of another meter, a
       register is missing or named twice (that register's field);
-    - customers only: the point does not allow self-readings or is terminated;
-    - the date is after `today`, before the meter's installation or after its removal
-      (`reading_date`);
+    - the date is after `today`, before the meter's installation or after its removal, or a
+      register has an accepted reading of another value on that date (or every register has
+      its value there already), or a pending one someone else sent, or one decided while this
+      submission was replacing it (`reading_date`);
     - a value is not a number, is negative, has more decimals than the register, does not fit
       the dial, is below the previous reading without `rollover`, claims a rollover that
       cannot be, or does not fit before a later reading (the register's field).
-    A customer's value whose consumption falls outside the expected range (`tolerance`), or
-    that shows no consumption for over NO_CONSUMPTION_DAYS, is kept as pending_review with
-    its reason; everything else, and every distributor value, is accepted."""
+    A customer's value whose consumption since the last accepted reading falls outside the
+    range the accepted history predicts (`tolerance`), or that shows no consumption for over
+    NO_CONSUMPTION_DAYS, is kept as pending_review with its reason; everything else, and
+    every distributor value, is accepted."""
     today = today or utcnow().date()
-    if idempotency_key:
-        found = _existing(session, point, idempotency_key, [], reading_date)
-        if found is not None:
-            return _replayed(found)
+    found = _by_key(session, point, idempotency_key)
+    if found is not None:
+        return _replayed(found)
+    if source == ReadingSource.CUSTOMER and point.self_reading_refusal is not None:
+        raise DomainError(point.self_reading_refusal)
     if meter.supply_point_id != point.id:
         raise DomainError(N_("This meter is not installed at this supply point."), "meter")
-    if source == ReadingSource.CUSTOMER:
-        if not point.self_reading_allowed:
-            raise DomainError(N_("Self-readings are not enabled for this supply point."))
-        if not point.is_active:
-            raise DomainError(
-                N_("This supply point is terminated: readings can no longer be sent for it.")
-            )
     registers = {r.id: r for r in meter.registers}
     seen: set[int] = set()
     for entry in values:
@@ -330,25 +342,48 @@ def submit_reading(
             serial=meter.serial_number,
             date=meter.removed_on.isoformat(),
         )
-    found = _existing(session, point, None, list(seen), reading_date)
-    if found is not None:
-        return _replayed(found)
-
-    checked = [
-        _check_register(session, registers[e.register_id], e, reading_date, tolerance)
-        for e in values
-    ]
-    submission = _insert(
+    sent = {e.register_id: parse_value(e.value, registers[e.register_id]) for e in values}
+    date = _clear_the_date(
         session,
         actor=actor,
-        point=point,
-        meter=meter,
-        reading_date=reading_date,
-        checked=checked,
-        idempotency_key=idempotency_key,
-        photo=photo,
-        source=source,
+        sent=sent,
+        day=reading_date,
+        may_replace=source == ReadingSource.CUSTOMER,
     )
+
+    checked = [
+        _check_register(
+            session,
+            registers[e.register_id],
+            sent[e.register_id],
+            e.rollover,
+            reading_date,
+            tolerance,
+        )
+        for e in values
+        if e.register_id not in date.kept
+    ]
+    try:
+        submission = _insert(
+            session,
+            actor=actor,
+            point=point,
+            meter=meter,
+            reading_date=reading_date,
+            checked=checked,
+            replaced=date.replaced,
+            idempotency_key=idempotency_key,
+            photo=photo,
+            source=source,
+        )
+    except _Taken:
+        found = _by_key(session, point, idempotency_key)
+        if found is not None:
+            return _replayed(found)
+        # Says what is there now, the winner's reading (a replacement is no longer possible).
+        _clear_the_date(session, actor=actor, sent=sent, day=reading_date, may_replace=False)
+        # The date is free again: the reading it was to replace was rejected meanwhile.
+        raise DomainError(N_("This reading has already been decided."), "reading_date") from None
     audit.record(
         session,
         "reading.submitted",
@@ -361,8 +396,27 @@ def submit_reading(
         values={c.register.code: str(c.value) for c in checked},
         pending=[c.register.code for c in checked if c.reason] or None,
         rollover=[c.register.code for c in checked if c.rollover] or None,
+        replaced=[r.id for r in date.replaced] or None,
+        kept=[registers[i].code for i in sorted(date.kept)] or None,
     )
     return submission
+
+
+def _supersede(session: Session, replaced: list[Reading]) -> None:
+    """Marks the sender's pending readings as replaced, atomically: only if they still wait
+    for review (a clerk deciding at the same moment wins, and this submission is refused)."""
+    ids = [r.id for r in replaced]
+    result = session.execute(
+        update(Reading)
+        .where(Reading.id.in_(ids), Reading.status == ReadingStatus.PENDING_REVIEW)
+        .values(status=ReadingStatus.SUPERSEDED),
+        execution_options={"synchronize_session": False},
+    )
+    done = cast(CursorResult[Any], result).rowcount
+    for reading in replaced:
+        session.expire(reading)
+    if done != len(ids):
+        raise _Taken
 
 
 def _insert(
@@ -373,14 +427,19 @@ def _insert(
     meter: Meter,
     reading_date: dt.date,
     checked: list[_Checked],
+    replaced: list[Reading],
     idempotency_key: str | None,
     photo: PhotoFile | None,
     source: ReadingSource,
 ) -> ReadingSubmission:
-    """Writes the submission in a SAVEPOINT: if a parallel request wrote the same key or
-    register and date first, the unique constraints refuse ours and the first one is found."""
+    """Writes the submission in a SAVEPOINT, after marking the readings it replaces: if a
+    parallel request wrote the same key, or register and date, first, the unique constraints
+    refuse ours (raises _Taken, and nothing of it is kept)."""
+    replaces = {r.register_id: r.id for r in replaced}
     try:
         with session.begin_nested():
+            if replaced:
+                _supersede(session, replaced)
             stored = (
                 store_file(
                     session,
@@ -419,14 +478,10 @@ def _insert(
                         expected_low=c.expected.low if c.expected else None,
                         expected_high=c.expected.high if c.expected else None,
                         review_reason=c.reason if review else None,
+                        replaces_id=replaces.get(c.register.id),
                     )
                 )
             session.flush()
-    except IntegrityError:
-        found = _existing(
-            session, point, idempotency_key, [c.register.id for c in checked], reading_date
-        )
-        if found is None:
-            raise
-        return _replayed(found)
+    except IntegrityError as error:
+        raise _Taken from error
     return submission

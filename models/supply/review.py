@@ -3,7 +3,9 @@ for the customer."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from models import audit
@@ -11,7 +13,7 @@ from models.db import utcnow
 from models.errors import N_, DomainError
 from models.identity import Account, Membership
 from models.outbox import notify
-from models.supply.readings import neighbours
+from models.supply.sequence import neighbours
 from models.supply.tables import Reading, ReadingStatus
 
 MAX_NOTE = 1000
@@ -37,20 +39,30 @@ def _rejection_keeps_sequence(session: Session, reading: Reading) -> None:
         )
 
 
+def _refuse_decided(reading: Reading) -> None:
+    """A reading no longer waiting for review cannot be decided (again)."""
+    if reading.is_superseded:
+        raise DomainError(
+            N_("The customer replaced this reading with a newer one before it was decided.")
+        )
+    raise DomainError(N_("This reading has already been decided."))
+
+
 def review_reading(
     session: Session, *, actor: Account, reading: Reading, accept: bool, note: str = ""
 ) -> Reading:
     """Accepts or rejects a reading that is pending review, with a note for the customer.
     Atomic: the status changes only if it is still pending_review, so of two clerks deciding
-    at once one wins and the other gets "already decided". A rejection needs a note (field
-    `note`) and is refused when a later reading depends on the rejected one."""
+    at once one wins and the other gets "already decided" (or "replaced", when its sender sent
+    a new reading for the date first). A rejection needs a note (field `note`) and is refused
+    when a later reading depends on the rejected one."""
     note = note.strip()
     if len(note) > MAX_NOTE:
         raise DomainError(
             N_("The note can be at most %(limit)s characters long."), "note", limit=MAX_NOTE
         )
-    if reading.status != ReadingStatus.PENDING_REVIEW:
-        raise DomainError(N_("This reading has already been decided."))
+    if not reading.is_pending:
+        _refuse_decided(reading)
     if not accept:
         if not note:
             raise DomainError(
@@ -58,18 +70,18 @@ def review_reading(
             )
         _rejection_keeps_sequence(session, reading)
     status = ReadingStatus.ACCEPTED if accept else ReadingStatus.REJECTED
-    decided = session.execute(
+    result = session.execute(
         update(Reading)
         .where(Reading.id == reading.id, Reading.status == ReadingStatus.PENDING_REVIEW)
         .values(
             status=status, reviewed_by_id=actor.id, reviewed_at=utcnow(), review_note=note or None
         ),
         execution_options={"synchronize_session": False},
-    ).rowcount
-    if decided != 1:
-        session.expire(reading)
-        raise DomainError(N_("This reading has already been decided."))
+    )
+    decided = cast(CursorResult[Any], result).rowcount
     session.expire(reading)
+    if decided != 1:
+        _refuse_decided(reading)
     audit.record(
         session,
         "reading.accepted" if accept else "reading.rejected",

@@ -10,17 +10,24 @@ from decimal import Decimal
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Text,
     UniqueConstraint,
+    and_,
+    exists,
+    text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import Base, CreatedAt, Timestamp, str_enum
+from models.errors import N_
 from models.files import StoredFile
 from models.identity import Account, Company
 
@@ -47,6 +54,14 @@ class ReadingStatus(enum.StrEnum):
     ACCEPTED = "accepted"
     PENDING_REVIEW = "pending_review"
     REJECTED = "rejected"
+    # Replaced by its sender with a new reading for the same date while it waited for review.
+    SUPERSEDED = "superseded"
+
+
+# A register's sequence: the readings the rules hold among (one per date, no decrease without
+# a rollover), so that any decision on a pending one keeps them. Only accepted ones count.
+IN_SEQUENCE = (ReadingStatus.ACCEPTED, ReadingStatus.PENDING_REVIEW)
+_IN_SEQUENCE_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in IN_SEQUENCE))
 
 
 class ReadingSource(enum.StrEnum):
@@ -93,6 +108,36 @@ class SupplyPoint(Base):
     @property
     def is_active(self) -> bool:
         return self.status == SupplyPointStatus.ACTIVE
+
+    @property
+    def self_reading_refusal(self) -> str | None:
+        """Why customers cannot send readings for this point (a translatable message), or None
+        when they can: self-readings allowed, the point active and a meter in place. The one
+        place this rule is decided; `accepts_self_readings` is its yes or no."""
+        if not self.is_active:
+            return N_("This supply point is terminated: readings can no longer be sent for it.")
+        if not self.self_reading_allowed:
+            return N_(
+                "The distributor reads the meter of this supply point; self-readings are not "
+                "enabled for it."
+            )
+        if self.current_meter is None:
+            return N_("There is no meter at this supply point to read.")
+        return None
+
+    @hybrid_property
+    def accepts_self_readings(self) -> bool:
+        return self.self_reading_refusal is None
+
+    @accepts_self_readings.inplace.expression
+    @classmethod
+    def _accepts_self_readings(cls) -> ColumnElement[bool]:
+        # The same rule for a query over many points.
+        return and_(
+            cls.self_reading_allowed.is_(True),
+            cls.status == SupplyPointStatus.ACTIVE,
+            exists().where(Meter.supply_point_id == cls.id, Meter.removed_on.is_(None)),
+        )
 
     def meter_on(self, day: dt.date) -> Meter | None:
         """The meter installed on `day` (the newer one on the day of an exchange)."""
@@ -211,14 +256,29 @@ class ReadingSubmission(Base):
     # Not stored: set on the first submission when a repeated one found it instead.
     replayed = False
 
+    @property
+    def replaces_pending(self) -> bool:
+        """It replaced its sender's reading of the same date that was waiting for review."""
+        return any(r.replaces_id is not None for r in self.readings)
+
 
 class Reading(Base):
-    """The value of one register on one date. One per register and date, whatever its status:
-    a second submission for the same date finds this one. Readings that are not rejected form
-    a sequence that never decreases except across a reading flagged as a rollover."""
+    """The value of one register on one date. The accepted and pending readings of a register
+    form its sequence: one per date (a partial unique index), never decreasing except across a
+    reading flagged as a rollover. Rejected and replaced readings stay beside it, for the
+    history, and free their date for a new reading."""
 
     __tablename__ = "readings"
-    __table_args__ = (UniqueConstraint("register_id", "reading_date"),)
+    __table_args__ = (
+        Index(
+            "uq_readings_register_id_reading_date",
+            "register_id",
+            "reading_date",
+            unique=True,
+            sqlite_where=text(_IN_SEQUENCE_SQL),
+            postgresql_where=text(_IN_SEQUENCE_SQL),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(
@@ -250,8 +310,39 @@ class Reading(Base):
     reviewed_at: Mapped[Timestamp | None]
     # Written by the reviewer for the customer, who sees it with the decision.
     review_note: Mapped[str | None] = mapped_column(Text)
+    # The sender's reading of this register and date that waited for review and that this one
+    # replaced (now superseded); who replaced it and when is this reading's submission.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("readings.id", ondelete="SET NULL"))
 
     submission: Mapped[ReadingSubmission] = relationship(back_populates="readings")
     register: Mapped[MeterRegister] = relationship()
     supply_point: Mapped[SupplyPoint] = relationship()
     reviewed_by: Mapped[Account | None] = relationship(foreign_keys=[reviewed_by_id])
+    replaces: Mapped[Reading | None] = relationship(
+        remote_side=[id], foreign_keys=[replaces_id], back_populates="replaced_by"
+    )
+    replaced_by: Mapped[Reading | None] = relationship(back_populates="replaces")
+
+    @property
+    def is_accepted(self) -> bool:
+        """Accepted: the reading counts (consumption, chart, expected range, last reading)."""
+        return self.status == ReadingStatus.ACCEPTED
+
+    @property
+    def is_pending(self) -> bool:
+        """Waiting for a clerk's decision: shown, but counted nowhere until accepted."""
+        return self.status == ReadingStatus.PENDING_REVIEW
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.status == ReadingStatus.SUPERSEDED
+
+    @hybrid_property
+    def in_sequence(self) -> bool:
+        """Accepted or pending: one of the register's sequence, which the rules hold among."""
+        return self.status in IN_SEQUENCE
+
+    @in_sequence.inplace.expression
+    @classmethod
+    def _in_sequence(cls) -> ColumnElement[bool]:
+        return cls.status.in_(IN_SEQUENCE)

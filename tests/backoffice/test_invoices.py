@@ -1,66 +1,12 @@
-"""Invoices in the back office: the import page (all or nothing, every problem listed) and
-recording payments."""
+"""Invoices in the back office: searching and recording payments (importing them:
+test_imports.py)."""
 
 from __future__ import annotations
-
-import io
 
 from sqlalchemy import select
 
 from models.billing import Invoice, InvoiceStatus
 from tests import factories
-from tests.factories import csv_text, invoice_rows
-from tests.helpers import count
-
-
-def upload(client, text: str, name: str = "invoices.csv"):
-    return client.post_form(
-        "/backoffice/invoices/import",
-        {"file": (io.BytesIO(text.encode()), name)},
-        content_type="multipart/form-data",
-    )
-
-
-def test_a_clerk_imports_a_file_and_a_second_import_changes_nothing(client, people, session):
-    factories.issuer(session)
-    session.commit()
-    client.login(people.clerk.email)
-    text = csv_text(invoice_rows(people.alfa, "2026-0042") + invoice_rows(people.beta, "B-1"))
-    done = upload(client, text)
-    assert done.status_code == 302
-    assert "Imported 2 invoice(s)" in client.get(done.location).get_data(as_text=True)
-    again = upload(client, text)
-    assert "Imported 0 invoice(s); 2 were already there" in client.get(again.location).get_data(
-        as_text=True
-    )
-    assert count(session, Invoice) == 2
-
-
-def test_a_file_with_a_bad_row_imports_nothing_and_lists_every_problem(client, people, session):
-    factories.issuer(session)
-    session.commit()
-    client.login(people.clerk.email)
-    rows = invoice_rows(people.alfa, "OK-1") + invoice_rows(
-        people.alfa, "BAD-1", iban="SK00", gross_total="1.00"
-    )
-    page = upload(client, csv_text(rows))
-    assert page.status_code == 422
-    text = page.get_data(as_text=True)
-    assert "nothing was imported" in text
-    assert "row 4: SK00 is not a valid IBAN." in text
-    assert "row 4: gross_total is 1.00" in text
-    assert count(session, Invoice) == 0
-
-
-def test_a_binary_file_is_refused_next_to_the_field(client, people, session):
-    client.login(people.clerk.email)
-    response = client.post_form(
-        "/backoffice/invoices/import",
-        {"file": (io.BytesIO(b"\xff\xfe\x00garbage"), "x.csv")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 422
-    assert 'id="file-error"' in response.get_data(as_text=True)
 
 
 def test_a_clerk_records_a_partial_then_the_full_payment(client, people, session):

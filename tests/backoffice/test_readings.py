@@ -1,7 +1,8 @@
 """The staff side of readings: the review queue (clerks see readings waiting for review with
-their reason, chart and photo, decide each once with a note, and the customer who sent it is
-told by e-mail in their language if they still have access to the company), and the
-distributor's import command."""
+their reason, the register's history, the portal's consumption block and the photo, decide
+each once with a note, and the customer who sent it is told by e-mail in their language if
+they still have access to the company; a reading its sender replaced leaves the queue). The
+distributor's import: tests/cli/test_supply.py and tests/backoffice/test_imports.py."""
 
 from __future__ import annotations
 
@@ -11,12 +12,19 @@ import io
 import re
 
 import pytest
+import time_machine
 from PIL import Image
-from sqlalchemy import select
 
 from models.identity import Account, CustomerRole
 from models.memberships import revoke_membership
-from models.supply import Reading, ReadingStatus, RegisterValue, submit_reading
+from models.supply import (
+    Reading,
+    ReadingStatus,
+    RegisterSpec,
+    RegisterValue,
+    install_meter,
+    submit_reading,
+)
 from tests import factories
 from tests.factories import read
 from tests.helpers import mails_to, text_of
@@ -102,6 +110,71 @@ def test_the_review_page_shows_the_reason_the_history_the_chart_and_the_photo(
     shown = client.get(f"{QUEUE}/{reading.id}/photo")
     assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
     assert shown.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_review_page_shows_the_portals_consumption_block_without_the_pending_reading(
+    client, other_client, people, session, pending
+):
+    point = pending.supply_point
+    with time_machine.travel(dt.datetime(2025, 2, 15, 12, tzinfo=dt.UTC), tick=False):
+        client.login(people.clerk.email)
+        review = html.unescape(client.get(f"{QUEUE}/{pending.id}").get_data(as_text=True))
+        other_client.login(people.anna.email)
+        portal = other_client.get(f"/c/alfa-trade/supply-points/{point.code}")
+        portal = html.unescape(portal.get_data(as_text=True))
+
+    def block(page: str) -> str:
+        start = page.index('<details class="chart-table">')
+        return page[start : page.index("</details>", start)]
+
+    assert block(review) == block(portal)
+    assert "January 2025: 300 kWh" in review
+    # The pending 600 counts nowhere yet.
+    assert 'February 2025</th><td class="number"><span class="quiet">no readings' in review
+
+
+def test_the_register_history_names_the_meter_across_an_exchange(client, people, session):
+    point = factories.supply_point(session, people.alfa)
+    old = point.current_meter
+    read(session, point, D(2025, 1, 1), 1000, source="distributor")
+    read(session, point, D(2025, 1, 31), 1300, who=people.jan)
+    install_meter(
+        session,
+        actor=None,
+        point=point,
+        serial_number="NEW-METER-1",
+        installed_on=D(2025, 2, 1),
+        registers=[RegisterSpec("T1", 6)],
+    )
+    read(session, point, D(2025, 2, 1), 0, source="distributor")
+    read(session, point, D(2025, 3, 1), 280, source="distributor")
+    read(session, point, D(2025, 3, 31), 300, source="distributor")
+    [reading] = read(session, point, D(2025, 4, 10), 900, who=people.jan).readings
+    assert reading.is_pending
+    session.commit()
+    client.login(people.clerk.email)
+    page = text_of(client.get(f"{QUEUE}/{reading.id}"))
+    history = page[page.index("Latest readings of this register") :]
+    assert history.count('<td class="code">NEW-METER-1</td>') == 4
+    assert history.count(f'<td class="code">{old.serial_number}</td>') == 2
+    assert "this one" in history
+
+
+def test_a_reading_its_sender_replaced_leaves_the_queue_and_cannot_be_decided(
+    client, people, session, pending
+):
+    [newer] = read(session, pending.supply_point, D(2025, 2, 10), 1400, who=people.anna).readings
+    session.commit()
+    client.login(people.clerk.email)
+    assert "Nothing to review. Every reading has been decided." in text_of(client.get(QUEUE))
+    page = text_of(client.get(f"{QUEUE}/{pending.id}"))
+    assert "The customer replaced this reading with a newer one" in page
+    assert f'href="{QUEUE}/{newer.id}"' in page
+    late = decide(client, pending, "accept")
+    assert late.status_code == 422
+    assert "The customer replaced this reading with a newer one" in text_of(late)
+    assert status_of(session, pending) == ReadingStatus.SUPERSEDED
+    assert mails_to(session, people.anna.email) == []
 
 
 def test_a_clerk_accepts_a_reading_and_its_sender_is_told_by_email(
@@ -206,46 +279,3 @@ def test_a_viewer_member_gets_no_mail_for_a_reading_they_did_not_send(
     decide(client, pending, "accept")
     assert mails_to(session, viewer.email) == []
     assert len(mails_to(session, people.anna.email)) == 1
-
-
-def test_the_import_command_keeps_a_good_file_and_refuses_a_bad_one_whole(
-    bound_app, people, session, tmp_path
-):
-    point = factories.supply_point(session, people.gamma, self_reading=False)
-    session.commit()
-    serial = point.current_meter.serial_number
-    good = tmp_path / "good.csv"
-    good.write_text(
-        "\ufeffsupply_point;meter;register;date;value\n"
-        f"{point.code};{serial};T1;2025-01-01;100\n{point.code};{serial};T1;2025-02-01;400\n",
-        encoding="utf-8",
-    )
-    bad = tmp_path / "bad.csv"
-    bad.write_text(
-        "supply_point,meter,register,date,value\n"
-        f"{point.code},{serial},T1,2025-03-01,500\n{point.code},{serial},T1,1.4.2025,600\n",
-        encoding="utf-8",
-    )
-    runner = bound_app.test_cli_runner()
-
-    def run(path):  # type: ignore[no-untyped-def]
-        with bound_app.app_context():  # as `flask` gives every command
-            return runner.invoke(args=["import-readings", str(path)])
-
-    refused = run(bad)
-    assert refused.exit_code == 1
-    assert "line 2: valid" in refused.output
-    assert "line 3: refused: Write the date as YYYY-MM-DD" in refused.output
-    assert "Nothing imported: 1 of 2 rows were refused." in refused.output
-    session.expire_all()
-    assert session.scalars(select(Reading).where(Reading.supply_point_id == point.id)).all() == []
-
-    done = run(good)
-    assert done.exit_code == 0, done.output
-    assert "Imported 2 readings; 0 were already there." in done.output
-    again = run(good)
-    assert "Imported 0 readings; 2 were already there." in again.output
-    session.expire_all()
-    stored = session.scalars(select(Reading).where(Reading.supply_point_id == point.id)).all()
-    assert sorted(r.value for r in stored) == [100, 400]
-    assert {r.status for r in stored} == {ReadingStatus.ACCEPTED}

@@ -391,3 +391,17 @@ def test_a_new_role_applies_to_the_live_session_at_once(client, other_client, pe
         edit_data(people.clerk, role=StaffRole.ADMINISTRATOR.value),
     )
     assert other_client.get("/backoffice/staff").status_code == 200
+
+
+def test_the_activation_email_goes_out_right_after_the_staff_member_is_saved(
+    client, people, session
+):
+    """Not when some later e-mail happens to trigger delivery."""
+    client.login(people.admin.email)
+    client.post_form(NEW_STAFF, new_staff_data()).close()  # the server closes every response
+    session.expire_all()
+    (message,) = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.recipient == "petra.nova@example.com")
+    )
+    assert message.sent_at is not None
+    assert message.subject == "Your portal account"

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app
-from models.demo import load_demo
+from demo import load_demo
 from tests.conftest import fresh_database, migrate
 
 CHROMIUM = Path("/usr/bin/chromium")

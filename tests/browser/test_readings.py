@@ -1,9 +1,11 @@
 """Meter readings in a real browser, on the demo data: Jan sends the high and low tariff of
 Alfa's office meter together, inside the range the form shows, and finds them in the
-history; a clerk rejects Beta's unusual water reading with a note, and Jan sees why."""
+history (a second reading for that date is refused next to the date); a clerk rejects Beta's
+unusual water reading with a note, Jan sees why and sends it again for the same date."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 
@@ -25,6 +27,11 @@ def shown(value: Decimal) -> str:
     """A quantity as the English pages write it: 31,462.9 (no trailing zeros)."""
     text = f"{value:,.1f}"
     return text[:-2] if text.endswith(".0") else text
+
+
+def iso_date(shown_date: str) -> str:
+    """ "Feb 10, 2025" as the date field takes it."""
+    return dt.datetime.strptime(shown_date.strip(), "%b %d, %Y").date().isoformat()
 
 
 def fill_in_the_middle_of_the_range(page: Page) -> list[Decimal]:
@@ -65,12 +72,12 @@ def test_a_customer_sends_both_registers_and_sees_them_in_the_history(page: Page
     expect(history.locator("tbody tr").nth(1)).to_contain_text(shown(values[1]))
     expect(newest.locator("th")).to_contain_text(re.compile(r"\d{4}"))
 
-    # Sending today's reading again shows the first one instead of making a second.
+    # A second reading for today is refused next to the date, and nothing is saved.
     page.goto(page.url.split("#")[0] + "/readings/new")
     fill_in_the_middle_of_the_range(page)
     page.get_by_role("button", name="Send the reading").click()
-    expect(flash(page)).to_have_text("This reading had already been received. Here it is.")
-    expect(page.get_by_role("cell", name=re.compile(re.escape(shown(values[0]))))).to_be_visible()
+    expect(page.locator("#reading_date-error")).to_contain_text("is already recorded")
+    expect(page.get_by_label("Date of the reading")).to_have_attribute("aria-invalid", "true")
 
 
 def test_a_clerk_rejects_a_reading_with_a_note_the_customer_then_reads(page: Page) -> None:
@@ -94,3 +101,13 @@ def test_a_clerk_rejects_a_reading_with_a_note_the_customer_then_reads(page: Pag
     decisions = page.get_by_role("region", name="Decisions on your readings")
     expect(decisions).to_contain_text("Rejected")
     expect(decisions).to_contain_text("Please check the pipes for a leak.")
+
+    # The rejected reading frees its date: Jan sends it again, as the e-mail asks.
+    rejected_on = page.locator("#history tr.reading-rejected th").first.inner_text()
+    page.get_by_role("link", name="Send a meter reading").click()
+    entry = page.locator(".register-entry")
+    value = Decimal(entry.locator(".expected-low").inner_text().replace(",", ""))
+    page.get_by_label("Date of the reading").fill(iso_date(rejected_on))
+    entry.get_by_label("Main register (T1)").fill(str(value))
+    page.get_by_role("button", name="Send the reading").click()
+    expect(flash(page)).to_contain_text("Thank you, your reading is saved.")

@@ -393,8 +393,8 @@ def test_every_change_to_a_price_list_is_audited(session, people):
 
 
 def test_the_demo_gives_key_accounts_their_own_prices_and_households_theirs(session, people):
-    from models.demo import Cast
-    from models.demo import pricelists as demo
+    from demo import Cast
+    from demo import pricelists as demo
     from models.identity import Team
 
     households = factories.customer_group(session, "Households", people.care)

@@ -1,7 +1,7 @@
 """Supply points and meter readings as the domain sees them: codes checked by their check
 character, every rule a self-reading must pass (dates, values, rollover, the expected range),
 one row per register and date however often it is sent, a clerk's decision, the monthly
-history, the reading window, and the distributor's all-or-nothing import."""
+history and the reading window (the distributor's import: test_supply_import.py)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from models.audit import AuditEvent
 from models.errors import DomainError
 from models.files import StoredFile
 from models.supply import (
     Commodity,
-    Outcome,
     Reading,
     ReadingSource,
     ReadingStatus,
@@ -30,12 +30,15 @@ from models.supply import (
     RegisterValue,
     ReviewReason,
     Step,
+    SupplyPoint,
     add_contract,
     create_supply_point,
+    expected_for,
     expected_range,
-    import_readings,
+    history_table,
     install_meter,
     is_valid_code,
+    last_reading,
     latest_readings,
     monthly_consumption,
     points_due,
@@ -471,7 +474,7 @@ def test_a_photo_is_stored_for_the_company_with_the_submission(session, people, 
     assert submission.photo.data == b"\xff\xd8jpeg"
 
 
-# One row per register and date ------------------------------------------------------------------
+# One reading per register and date ------------------------------------------------------------
 
 
 def test_the_same_idempotency_key_finds_the_first_submission(session, people, point):
@@ -481,17 +484,49 @@ def test_the_same_idempotency_key_finds_the_first_submission(session, people, po
     assert len(readings(session, point)) == 3
 
 
-def test_the_same_register_and_date_finds_the_first_submission(session, people, point):
-    first = read(session, point, FEB10, 1400, who=people.jan, key="a" * 20)
-    again = read(session, point, FEB10, 1420, who=people.anna, key="b" * 20)
-    assert again.id == first.id and again.replayed
-    assert [r.value for r in readings(session, point)] == [1000, 1300, 1400]
-
-
 def test_the_same_key_on_another_supply_point_is_another_submission(session, people, point):
     other = factories.supply_point(session, people.alfa)
     read(session, point, FEB10, 1400, who=people.jan, key="s" * 20)
     assert read(session, other, FEB10, 5, who=people.jan, key="s" * 20).id
+
+
+def test_a_reading_for_a_date_with_an_accepted_one_is_refused_next_to_the_date(
+    session, people, point
+):
+    read(session, point, FEB10, 1400, who=people.jan, key="a" * 20)
+    with refusal(
+        "A reading of 2025-02-10 is already recorded. Choose another date, or contact us"
+    ) as refused:
+        read(session, point, FEB10, 1420, who=people.jan, key="b" * 20)
+    assert refused.value.field == "reading_date"
+    assert [r.value for r in readings(session, point)] == [1000, 1300, 1400]
+
+
+def test_the_database_keeps_one_accepted_or_pending_reading_per_register_and_date(
+    session, people, point
+):
+    """Whatever the operation checks, a partial unique index refuses a second reading in the
+    sequence on a register and date, and admits rejected and replaced ones beside it."""
+    [kept] = read(session, point, FEB10, 1400, who=people.jan).readings
+
+    def beside(status: ReadingStatus) -> Reading:
+        return Reading(
+            company_id=kept.company_id,
+            supply_point_id=kept.supply_point_id,
+            submission_id=kept.submission_id,
+            register_id=kept.register_id,
+            reading_date=FEB10,
+            value=Decimal(1420),
+            status=status,
+        )
+
+    with session.begin_nested():
+        session.add_all([beside(ReadingStatus.REJECTED), beside(ReadingStatus.SUPERSEDED)])
+        session.flush()
+    for status in (ReadingStatus.ACCEPTED, ReadingStatus.PENDING_REVIEW):
+        with pytest.raises(IntegrityError), session.begin_nested():
+            session.add(beside(status))
+            session.flush()
 
 
 # Reviewing ----------------------------------------------------------------------------------
@@ -567,6 +602,103 @@ def test_rejecting_a_reading_a_later_one_builds_on_is_refused(session, people):
     review_reading(session, actor=people.clerk, reading=wrapped, accept=True)
 
 
+# Sending a reading again ----------------------------------------------------------------------
+
+
+def test_a_rejected_reading_frees_its_date_for_the_reading_sent_again(session, people, pending):
+    review_reading(
+        session, actor=people.clerk, reading=pending, accept=False, note="Please send it again."
+    )
+    again = read(session, pending.supply_point, FEB10, 1400, who=people.jan)
+    assert not again.replayed
+    [reading] = again.readings
+    assert (reading.status, reading.consumption) == (ReadingStatus.ACCEPTED, 100)
+    on_the_day = [r for r in readings(session, pending.supply_point) if r.reading_date == FEB10]
+    assert sorted((r.value, r.status) for r in on_the_day) == [
+        (1400, ReadingStatus.ACCEPTED),
+        (1900, ReadingStatus.REJECTED),
+    ]
+
+
+def test_a_meter_is_sent_again_whole_and_its_accepted_registers_keep_their_reading(
+    session, people, two_tariff
+):
+    read(session, two_tariff, JAN1, 1000, 500, source="distributor")
+    read(session, two_tariff, JAN31, 1300, 650, who=people.jan)  # 10 and 5 a day
+    [high, low] = read(session, two_tariff, FEB10, 2000, 700, who=people.jan).readings
+    assert high.is_pending and low.is_accepted
+    review_reading(session, actor=people.clerk, reading=high, accept=False, note="HT?")
+    again = read(session, two_tariff, FEB10, 1400, 700, who=people.jan)
+    [new_high] = again.readings  # the low tariff's 700 stands as it was
+    assert (new_high.register_id, new_high.value, new_high.status) == (
+        high.register_id,
+        1400,
+        ReadingStatus.ACCEPTED,
+    )
+    for values in ((1400, 710), (1400, 700)):  # another value, or nothing new
+        with refusal("A reading of 2025-02-10 is already recorded."):
+            read(session, two_tariff, FEB10, *values, who=people.jan)
+    assert len(readings(session, two_tariff)) == 7
+
+
+def test_the_sender_replaces_their_reading_waiting_for_review(session, people, pending):
+    point = pending.supply_point
+    again = read(session, point, FEB10, 1400, who=people.jan)
+    [new] = again.readings
+    assert not again.replayed and again.replaces_pending
+    assert (new.status, new.consumption, new.replaces_id) == (
+        ReadingStatus.ACCEPTED,
+        100,
+        pending.id,
+    )
+    session.expire_all()
+    assert pending.is_superseded and not pending.is_pending
+    # Who replaced it and when: the replacing reading's submission.
+    assert pending.replaced_by.id == new.id
+    assert pending.replaced_by.submission.submitted_by_id == people.jan.id
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "reading.submitted")
+    ).all()[-1]
+    assert event.detail_map["replaced"] == [pending.id]
+    # Kept for the history, counted nowhere.
+    history = {r.value: (r.status, c) for r, c in readings_with_consumption(session, point)}
+    assert history[1900] == (ReadingStatus.SUPERSEDED, None)
+    assert history[1400] == (ReadingStatus.ACCEPTED, 100)
+    assert [m.consumption for m in monthly_consumption(session, point, today=FEB10, months=1)] == [
+        Decimal("100.000")
+    ]
+
+
+def test_a_replacement_can_wait_for_review_again(session, people, pending):
+    [new] = read(session, pending.supply_point, FEB10, 1800, who=people.jan).readings
+    assert new.is_pending and new.replaces_id == pending.id
+    session.expire_all()
+    assert pending.is_superseded
+
+
+def test_a_reading_waiting_for_review_of_someone_else_is_refused_next_to_the_date(
+    session, people, pending
+):
+    message = "A reading of 2025-02-10 is waiting for review. Only the person who sent it"
+    with refusal(message) as refused:
+        read(session, pending.supply_point, FEB10, 1400, who=people.anna)
+    assert refused.value.field == "reading_date"
+    with refusal(message):
+        read(session, pending.supply_point, FEB10, 1400, source="distributor")
+    session.expire_all()
+    assert pending.is_pending
+    assert len(readings(session, pending.supply_point)) == 3
+
+
+def test_a_replaced_reading_cannot_be_decided(session, people, pending):
+    read(session, pending.supply_point, FEB10, 1400, who=people.jan)
+    session.expire_all()
+    with refusal("replaced this reading with a newer one"):
+        review_reading(session, actor=people.clerk, reading=pending, accept=True)
+    session.expire_all()
+    assert pending.is_superseded and pending.reviewed_by_id is None
+
+
 # What the readings add up to --------------------------------------------------------------------
 
 
@@ -609,6 +741,83 @@ def test_rejected_readings_add_nothing_to_the_history(session, people, pending):
     assert [(r.value, c) for r, c in rows] == [(1900, None), (1300, 300), (1000, None)]
 
 
+def test_a_reading_waiting_for_review_counts_nowhere_until_it_is_accepted(session, people, pending):
+    point = pending.supply_point
+    register = point.current_meter.registers[0]
+    months = monthly_consumption(session, point, today=D(2025, 2, 28), months=2)
+    assert [m.consumption for m in months] == [Decimal("300.000"), None]
+    history = [(r.value, r.status, c) for r, c in readings_with_consumption(session, point)]
+    assert history[0] == (1900, ReadingStatus.PENDING_REVIEW, None)
+    assert latest_readings(session, [point.id])[point.id][0].value == 1300
+    assert last_reading(session, register).value == 1300
+    expected = expected_for(session, register, D(2025, 2, 20), tolerance=Decimal("0.5"))
+    assert (expected.previous.day, expected.daily, expected.days) == (JAN31, 10, 20)
+
+    review_reading(session, actor=people.clerk, reading=pending, accept=True)
+    months = monthly_consumption(session, point, today=D(2025, 2, 28), months=2)
+    assert [m.consumption for m in months] == [Decimal("300.000"), Decimal("600.000")]
+    assert last_reading(session, register).value == 1900
+
+
+def test_the_next_accepted_reading_counts_from_the_last_accepted_one(session, people, pending):
+    point = pending.supply_point
+    read(session, point, D(2025, 2, 20), 2000, source="distributor")
+    history = {r.value: c for r, c in readings_with_consumption(session, point)}
+    assert history == {2000: 700, 1900: None, 1300: 300, 1000: None}  # since 1300 of 31 Jan
+    months = monthly_consumption(session, point, today=D(2025, 2, 28), months=2)
+    assert [m.consumption for m in months] == [Decimal("300.000"), Decimal("700.000")]
+
+
+def test_a_new_reading_is_judged_against_the_accepted_history_only(session, people, pending):
+    [later] = read(session, pending.supply_point, D(2025, 2, 11), 1910, who=people.anna).readings
+    # 610 since 1300 of 31 January, where 11 days at 10 a day (±50 %) were expected.
+    assert (later.consumption, later.expected_low, later.expected_high) == (610, 55, 165)
+    assert later.review_reason == ReviewReason.ABOVE_EXPECTED
+
+
+def test_a_pending_rollover_still_counts_in_the_next_accepted_reading(session, people):
+    made = factories.supply_point(session, people.alfa, digits=4)
+    read(session, made, JAN1, 9_000, source="distributor")
+    read(session, made, JAN31, 9_900, who=people.jan)  # 30 a day
+    [wrapped] = read(session, made, FEB10, 5_000, who=people.jan, rollover=("T1",)).readings
+    assert wrapped.is_pending
+    read(session, made, MAR2, 5_600, source="distributor")
+    history = {r.value: c for r, c in readings_with_consumption(session, made)}
+    assert history[5_600] == 5_700  # 100 to the wrap, then 5,600, through the pending one
+    assert history[5_000] is None
+
+
+def test_the_history_names_the_meter_when_the_point_had_several(session, people, point):
+    old = point.current_meter
+    assert not history_table(readings_with_consumption(session, point)).several_meters
+    submit_reading(
+        session,
+        actor=None,
+        point=point,
+        meter=old,
+        reading_date=FEB10,
+        values=[RegisterValue(old.registers[0].id, Decimal(1400))],
+        source=ReadingSource.DISTRIBUTOR,
+    )
+    install_meter(
+        session,
+        actor=None,
+        point=point,
+        serial_number="NEW-1",
+        installed_on=FEB10,
+        registers=[RegisterSpec("T1", 6)],
+    )
+    read(session, point, FEB10, 0, source="distributor")
+    read(session, point, MAR2, 200, who=people.jan)
+    table = history_table(readings_with_consumption(session, point))
+    assert table.several_meters
+    on_the_day = [rows for sent, rows in table.groups if sent.reading_date == FEB10]
+    serials = [r.register.meter.serial_number for rows in on_the_day for r, _ in rows]
+    assert serials == ["NEW-1", old.serial_number]
+    after = history_table(readings_with_consumption(session, point, since=MAR2))
+    assert not after.several_meters
+
+
 def test_latest_readings_give_each_register_of_the_current_meter(session, people, two_tariff):
     read(session, two_tariff, JAN1, 10, 5, who=people.jan)
     read(session, two_tariff, JAN31, 20, 9, who=people.jan)
@@ -645,6 +854,39 @@ def test_a_point_is_due_in_an_open_window_until_it_has_a_reading_for_the_period(
     assert points_due(session, [people.alfa.id], in_window) == {}
 
 
+def test_a_point_accepts_self_readings_when_allowed_active_and_metered(session, people, point):
+    without_meter = create_supply_point(
+        session,
+        actor=None,
+        company=people.alfa,
+        code=factories.eic_code(),
+        commodity=Commodity.GAS,
+        address="x",
+        self_reading_allowed=True,
+    )
+    distributor_read = factories.supply_point(session, people.alfa, self_reading=False)
+    terminated = factories.supply_point(session, people.alfa)
+    terminate_supply_point(session, actor=None, point=terminated)
+    assert point.accepts_self_readings
+    for other in (without_meter, distributor_read, terminated):
+        assert not other.accepts_self_readings
+    accepting = session.scalars(
+        select(SupplyPoint.id).where(
+            SupplyPoint.company_id == people.alfa.id, SupplyPoint.accepts_self_readings
+        )
+    ).all()
+    assert accepting == [point.id]
+    with refusal("There is no meter at this supply point"):
+        submit_reading(
+            session,
+            actor=people.jan,
+            point=without_meter,
+            meter=point.current_meter,
+            reading_date=FEB10,
+            values=[],
+        )
+
+
 def test_points_without_self_reading_or_terminated_are_never_due(session, people, point):
     factories.supply_point(session, people.gamma, self_reading=False)
     terminate_supply_point(session, actor=None, point=point)
@@ -657,117 +899,8 @@ def test_a_rejected_reading_leaves_the_point_due(session, people, pending):
     assert due == {people.alfa.id: {pending.supply_point_id}}
 
 
-# The distributor's import -----------------------------------------------------------------------
-
-
-def csv_for(point, *rows: str, header: str = "supply_point,meter,register,date,value") -> str:
-    serial = point.current_meter.serial_number
-    return "\n".join([header, *(row.format(code=point.code, meter=serial) for row in rows)])
-
-
-def test_an_import_records_the_distributors_readings_as_accepted(session, people, two_tariff):
-    text = csv_for(
-        two_tariff,
-        "{code},{meter},HT,2025-01-01,100.5",
-        "{code},{meter},NT,2025-01-01,50",
-        "{code},{meter},ht,2025-02-01,900",
-        "{code},{meter},NT,2025-02-01,60",
-    )
-    report = import_readings(session, text, today=D(2025, 3, 1))
-    assert report.ok, report.rows
-    assert [r.outcome for r in report.rows] == [Outcome.IMPORTED] * 4
-    stored = readings(session, two_tariff)
-    assert [(r.reading_date, r.value) for r in stored] == [
-        (JAN1, Decimal("100.5")),
-        (JAN1, 50),
-        (D(2025, 2, 1), 900),
-        (D(2025, 2, 1), 60),
-    ]
-    assert {r.status for r in stored} == {ReadingStatus.ACCEPTED}
-    assert session.scalar(select(func.count(ReadingSubmission.id))) == 2  # one per date
-    assert {s.source for s in session.scalars(select(ReadingSubmission))} == {"distributor"}
-
-
-def test_an_import_with_one_bad_row_keeps_nothing_and_reports_every_row(
-    session, people, two_tariff
-):
-    text = csv_for(
-        two_tariff,
-        "{code},{meter},HT,2025-01-01,100",
-        "{code},{meter},NT,01.01.2025,50",
-        "{code},{meter},XX,2025-01-01,50",
-        "24ZSS0000000000X,{meter},HT,2025-01-01,50",
-        "{code},NO-SUCH,HT,2025-01-01,50",
-        "{code},{meter},HT,2025-02-01,-3",
-    )
-    report = import_readings(session, text, today=D(2025, 4, 1))
-    assert not report.ok
-    messages = {
-        r.line: (r.outcome, r.message % r.params if r.message else None) for r in report.rows
-    }
-    assert messages[2] == (Outcome.IMPORTED, None)  # fine, but not kept
-    assert "YYYY-MM-DD" in messages[3][1]
-    assert "no register XX" in messages[4][1]
-    assert "Unknown supply point" in messages[5][1]
-    assert "no meter NO-SUCH" in messages[6][1]
-    assert "negative" in messages[7][1]
-    assert readings(session, two_tariff) == []
-    assert not session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "reading.submitted")
-    ).all()
-
-
-def test_importing_the_same_file_twice_changes_nothing(session, people, two_tariff):
-    text = csv_for(
-        two_tariff, "{code};{meter};HT;2025-01-01;100", "{code};{meter};NT;2025-01-01;50"
-    ).replace(",", ";")
-    assert import_readings(session, text, today=D(2025, 2, 1)).ok
-    again = import_readings(session, text, today=D(2025, 2, 1))
-    assert again.ok and [r.outcome for r in again.rows] == [Outcome.UNCHANGED] * 2
-    assert len(readings(session, two_tariff)) == 2
-
-
-def test_an_import_refuses_another_value_for_a_recorded_date(session, people, point):
-    text = csv_for(point, "{code},{meter},T1,2025-01-31,1301")
-    report = import_readings(session, text, today=D(2025, 2, 1))
-    assert not report.ok
-    assert "Another value (1300" in report.rows[0].message % report.rows[0].params
-
-
-def test_an_import_keeps_the_monotonic_rule_and_takes_a_rollover_column(session, people):
-    made = factories.supply_point(session, people.alfa, digits=4)
-    header = "supply_point,meter,register,date,value,rollover"
-    down = csv_for(
-        made,
-        "{code},{meter},T1,2025-01-01,9900,0",
-        "{code},{meter},T1,2025-02-01,100,0",
-        header=header,
-    )
-    refused = import_readings(session, down, today=D(2025, 3, 1))
-    assert [r.outcome for r in refused.rows] == [Outcome.IMPORTED, Outcome.REFUSED]
-    assert readings(session, made) == []
-    wrapped = down.replace("100,0", "100,1")
-    assert import_readings(session, wrapped, today=D(2025, 3, 1)).ok
-    assert [r.rollover for r in readings(session, made)] == [False, True]
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("", "empty"),
-        ("supply_point,meter,date\n", "lacks register, value"),
-        ("supply_point,meter,register,date,value\n", "no rows"),
-    ],
-)
-def test_an_import_file_without_its_columns_or_rows_is_refused(session, people, text, message):
-    report = import_readings(session, text)
-    assert not report.ok
-    assert message in report.error[0] % report.error[1]
-
-
 def test_the_demo_has_alfas_three_points_betas_water_and_gammas_household(session):
-    from models.demo import load_demo
-    from models.supply import SupplyPoint
+    from demo import load_demo
 
     assert load_demo(session)
     points = {

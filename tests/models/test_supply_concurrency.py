@@ -1,7 +1,9 @@
 """Readings under real parallel transactions on PostgreSQL: two submissions of the same form
-(or of the same register and date) write one row, and of two clerks deciding the same
-reading at once exactly one wins. Each thread has its own connection and commits for real;
-the fixture deletes what they committed. SQLite serialises writers, so it is not tested here."""
+write one row, of two for the same register and date one is refused, of two clerks deciding
+the same reading at once exactly one wins, and so does one of a clerk's decision and the
+sender's replacement of the same pending reading. Each thread has its own connection and
+commits for real; the fixture deletes what they committed. SQLite serialises writers, so it
+is not tested here."""
 
 from __future__ import annotations
 
@@ -135,9 +137,10 @@ def test_two_parallel_submissions_of_the_same_form_write_one_row(world):
         assert len(rows_on(world, day)) == 1
 
 
-def test_two_parallel_submissions_for_the_same_date_write_one_row(world):
+def test_of_two_parallel_submissions_for_the_same_date_one_is_refused(world):
     results = in_parallel(world, submit(world, key=None))
-    assert sorted(results) == ["created", "duplicate"], results
+    assert results.count("created") == 1, results
+    assert any(r.startswith("A reading of %(date)s is already recorded.") for r in results)
     assert len(rows_on(world, FEB10)) == 1
 
 
@@ -147,18 +150,22 @@ def test_the_unique_constraint_decides_when_both_pass_the_checks(world, monkeypa
     checked = threading.Barrier(2)
     waited = threading.local()
     after_refused_insert: list[bool] = []
-    original = readings_module._existing
+    clear_the_date, by_key = readings_module._clear_the_date, readings_module._by_key
 
-    def existing_then_wait(session, point, key, register_ids, day):  # type: ignore[no-untyped-def]
-        found = original(session, point, key, register_ids, day)
-        if register_ids and getattr(waited, "once", False):
-            after_refused_insert.append(found is not None)
-        elif register_ids:  # the last check before writing
-            waited.once = True
-            checked.wait(timeout=10)
+    def clear_then_wait(session, **kwargs):  # type: ignore[no-untyped-def]
+        found = clear_the_date(session, **kwargs)
+        waited.once = True  # the last check before writing
+        checked.wait(timeout=10)
         return found
 
-    monkeypatch.setattr(readings_module, "_existing", existing_then_wait)
+    def by_key_after_the_checks(session, point, key):  # type: ignore[no-untyped-def]
+        found = by_key(session, point, key)
+        if getattr(waited, "once", False):
+            after_refused_insert.append(found is not None)
+        return found
+
+    monkeypatch.setattr(readings_module, "_clear_the_date", clear_then_wait)
+    monkeypatch.setattr(readings_module, "_by_key", by_key_after_the_checks)
     results = in_parallel(world, submit(world, key="same-form-key-000001"))
     assert sorted(results) == ["created", "duplicate"], results
     assert after_refused_insert == [True]  # the loser's insert failed and found the winner's
@@ -196,3 +203,37 @@ def test_of_two_clerks_deciding_at_once_exactly_one_wins(world):
         assert decided.reviewed_by_id == world.clerk_ids[winner]
         assert decided.review_note == f"clerk {winner}"
         assert decided.status == (ReadingStatus.ACCEPTED if winner == 0 else ReadingStatus.REJECTED)
+
+
+def test_of_a_decision_and_the_senders_replacement_at_once_exactly_one_wins(world):
+    with Session(world.engine) as s:
+        point = s.get(SupplyPoint, world.point_id)
+        [pending] = factories.read(
+            s, point, FEB10, 1900, who=s.get(Account, world.customer_id)
+        ).readings
+        s.commit()
+        pending_id = pending.id
+
+    def decide_or_replace(session: Session, n: int) -> str:
+        if n == 0:
+            review_reading(
+                session,
+                actor=session.get(Account, world.clerk_ids[0]),
+                reading=session.get(Reading, pending_id),
+                accept=True,
+            )
+            return "decided"
+        return submit(world, key=None)(session, n)
+
+    results = in_parallel(world, decide_or_replace)
+    with Session(world.engine) as s:
+        status = s.get(Reading, pending_id).status
+    if results[0] == "decided":
+        assert results[1].startswith("A reading of %(date)s is already recorded."), results
+        assert status == ReadingStatus.ACCEPTED
+        assert rows_on(world, FEB10) == [1900]
+    else:
+        assert results == [results[0], "created"], results
+        assert results[0].startswith("The customer replaced this reading"), results
+        assert status == ReadingStatus.SUPERSEDED
+        assert sorted(rows_on(world, FEB10)) == [1400, 1900]

@@ -1,7 +1,9 @@
 """Properties of readings that must hold for any input (Hypothesis): the expected range
 contains the expected consumption, and whatever customers and the distributor send, in any
-order of dates, with or without rollover flags, and whatever clerks decide, the readings that
-count never decrease except at a reading flagged as a rollover."""
+order of dates (the same date again too: a replacement, or a refusal), with or without
+rollover flags, and whatever clerks decide, a register's sequence (its accepted and pending
+readings) holds one reading per date and never decreases except at a reading flagged as a
+rollover; the running total the consumption is counted from never decreases at all."""
 
 from __future__ import annotations
 
@@ -16,11 +18,11 @@ from sqlalchemy import select
 from models.errors import DomainError
 from models.supply import (
     Reading,
-    ReadingStatus,
     Step,
     expected_range,
     review_reading,
     review_reason,
+    running_totals,
 )
 from tests import factories
 from tests.factories import read
@@ -73,21 +75,27 @@ attempts = st.lists(
 
 
 def counted(session, point) -> list[Reading]:
+    """The register's sequence: its accepted and pending readings, oldest first."""
     return list(
         session.scalars(
             select(Reading)
-            .where(Reading.supply_point_id == point.id, Reading.status != ReadingStatus.REJECTED)
+            .where(Reading.supply_point_id == point.id, Reading.in_sequence)
             .order_by(Reading.reading_date)
         )
     )
 
 
 def assert_never_decreases_without_rollover(sequence: list[Reading]) -> None:
+    assert len({r.reading_date for r in sequence}) == len(sequence), "two readings on a date"
     for before, after in pairwise(sequence):
         if after.rollover:
             assert after.value < before.value, (before.value, after.value)
         else:
             assert after.value >= before.value, (before.reading_date, after.reading_date)
+    steps = [Step(r.reading_date, r.value, r.rollover) for r in sequence]
+    totals = running_totals(steps, wrap=WRAP)
+    assert totals == sorted(totals)
+    assert all(total % WRAP == r.value for total, r in zip(totals, sequence, strict=True))
 
 
 @settings(
@@ -117,7 +125,7 @@ def test_readings_that_count_never_decrease_without_a_rollover_flag(session, peo
                         today=START + dt.timedelta(days=2000),
                     )
                 else:
-                    pending = [r for r in counted(session, point) if r.status == "pending_review"]
+                    pending = [r for r in counted(session, point) if r.is_pending]
                     if pending:
                         review_reading(
                             session,
@@ -134,10 +142,10 @@ def test_readings_that_count_never_decrease_without_a_rollover_flag(session, peo
             assert_never_decreases_without_rollover(counted(session, point))
         # Once every pending reading is decided, the accepted ones alone keep the rule.
         for reading in counted(session, point):
-            if reading.status == ReadingStatus.PENDING_REVIEW:
+            if reading.is_pending:
                 review_reading(session, actor=people.clerk, reading=reading, accept=True)
         session.expire_all()
-        accepted = [r for r in counted(session, point) if r.status == ReadingStatus.ACCEPTED]
+        accepted = [r for r in counted(session, point) if r.is_accepted]
         event(f"rollovers kept: {min(sum(r.rollover for r in accepted), 2)}+")
         assert accepted == counted(session, point)
         assert_never_decreases_without_rollover(accepted)

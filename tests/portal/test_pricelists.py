@@ -214,9 +214,7 @@ def test_roles_without_price_lists_do_not_see_them(client, people, session, list
     assert "/pricelists" not in client.get(f"/c/{people.alfa.slug}/").get_data(as_text=True)
 
 
-def test_a_pdf_over_the_size_limit_gets_a_clear_page_not_a_500(
-    client, people, lists, monkeypatch
-):
+def test_a_pdf_over_the_size_limit_gets_a_clear_page_not_a_500(client, people, lists, monkeypatch):
     monkeypatch.setattr("core.pdf.MAX_PDF_BYTES", 1000)
     client.login(people.eva.email)
     response = client.get(f"/c/{people.beta.slug}/pricelists/{lists['business'].id}/pdf")

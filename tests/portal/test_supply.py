@@ -22,15 +22,20 @@ from models.files import StoredFile, store_file
 from models.identity import Account, Company, CustomerRole
 from models.supply import (
     Reading,
+    ReadingSource,
     ReadingStatus,
     ReadingSubmission,
+    RegisterSpec,
+    RegisterValue,
     add_contract,
+    install_meter,
     review_reading,
+    submit_reading,
 )
 from portal import supply as portal_supply
 from tests import factories
 from tests.factories import read
-from tests.helpers import text_of
+from tests.helpers import field_error, text_of
 
 D = dt.date
 JAN1, JAN31 = D(2025, 1, 1), D(2025, 1, 31)
@@ -178,6 +183,72 @@ def test_the_detail_page_shows_contracts_meters_the_chart_and_the_history(
     table = page[page.index('class="chart-table"') :]
     assert re.search(r"January 2025</th><td class=\"number\">450</td>", table)
     assert "1,300" in page and "650" in page  # the history
+
+
+def test_a_reading_waiting_for_review_is_shown_but_counted_nowhere(client, people, session, office):
+    read(session, office, D(2025, 2, 10), 2000, 700, who=people.jan)  # HT far too high
+    session.commit()
+    with on(D(2025, 2, 15)):
+        client.login(people.jan.email)
+        page = text_of(client.get(url(office)))
+        form = text_of(client.get(url(office, "/readings/new")))
+        listed = text_of(client.get(f"/c/{people.alfa.slug}/supply-points"))
+    # February: the low tariff's accepted 50 only, not the high tariff's pending 700.
+    assert "February 2025: 50 kWh" in page
+    assert re.search(r"February 2025</th><td class=\"number\">50</td>", page)
+    history = page[page.index('id="history"') :]
+    pending_row = re.search(r'<tr class="reading-pending_review">.*?</tr>', history, re.S).group(0)
+    assert "2,000" in pending_row and "Being checked" in pending_row and "—" in pending_row
+    assert "Last reading: 1,300 on Jan 31, 2025." in form  # HT's last accepted reading
+    assert "HT 1,300 (Jan 31, 2025) · NT 700 (Feb 10, 2025)" in listed
+
+
+def test_the_history_names_the_meter_after_a_meter_exchange(client, people, session, office):
+    old = office.current_meter
+
+    def history() -> str:
+        with on(D(2025, 2, 15)):
+            client.login(people.jan.email)
+            page = text_of(client.get(url(office)))
+        return page[page.index('id="history"') :]
+
+    assert "Meter</th>" not in history()  # one meter: no column for it
+    submit_reading(
+        session,
+        actor=None,
+        point=office,
+        meter=old,
+        reading_date=D(2025, 2, 10),
+        values=[
+            RegisterValue(old.registers[0].id, "1400"),
+            RegisterValue(old.registers[1].id, "700"),
+        ],
+        source=ReadingSource.DISTRIBUTOR,
+    )
+    install_meter(
+        session,
+        actor=None,
+        point=office,
+        serial_number="NEW-METER-1",
+        installed_on=D(2025, 2, 10),
+        registers=[RegisterSpec("HT", 6), RegisterSpec("NT", 6)],
+    )
+    read(session, office, D(2025, 2, 10), 0, 0, source="distributor")
+    session.commit()
+    table = history()
+    assert '<th scope="col">Meter</th>' in table
+    assert table.count('<td class="code">NEW-METER-1</td>') == 2
+    assert table.count(f'<td class="code">{old.serial_number}</td>') == 6
+
+
+def test_the_pages_read_in_the_users_language(client, people, session, office):
+    read(session, office, D(2025, 2, 10), 2000, 700, who=people.jan)
+    session.get(Account, people.jan.id).locale = "sk"
+    session.commit()
+    with on(D(2025, 2, 15)):
+        client.login(people.jan.email)
+        page = text_of(client.get(url(office)))
+    assert "Elektrina" in page and "Čaká na kontrolu" in page and "Odberateľ" in page
 
 
 def test_a_contract_downloads_as_an_attachment_only_through_its_company(
@@ -361,12 +432,67 @@ def test_resending_the_same_form_shows_the_first_reading(client, people, session
     assert len(rows(session, office)) == 6
 
 
-def test_a_second_form_for_the_same_date_shows_the_first_reading(client, people, session, office):
+def test_a_second_reading_for_a_recorded_date_is_refused_next_to_the_date(
+    client, people, session, office
+):
     client.login(people.jan.email)
     send(client, office, D(2025, 2, 10), "1400", "700")
     again = send(client, office, D(2025, 2, 10), "1500", "800")  # a fresh form, same date
-    assert again.status_code == 302 and "/readings/" in again.location
+    assert again.status_code == 422
+    assert field_error(again, "reading_date") == (
+        "A reading of 2025-02-10 is already recorded. Choose another date, or contact us to "
+        "correct it."
+    )
     assert [r.value for r in rows(session, office)[-2:]] == [1400, 700]
+
+
+def test_a_reading_sent_again_after_its_rejection_is_saved(client, people, session, office):
+    [high, _low] = read(session, office, D(2025, 2, 10), 2000, 700, who=people.jan).readings
+    review_reading(session, actor=people.clerk, reading=high, accept=False, note="Send it again.")
+    session.commit()
+    with on(D(2025, 2, 15)):
+        client.login(people.jan.email)
+        sent = send(client, office, D(2025, 2, 10), "1400", "700")
+        assert sent.status_code == 302 and sent.location.endswith("#history")
+        page = text_of(client.get(sent.location))
+    assert "Thank you, your reading is saved." in page
+    history = page[page.index('id="history"') :]
+    assert "Rejected" in history and "1,400" in history
+    assert [(r.value, r.status) for r in rows(session, office)[-1:]] == [(1400, "accepted")]
+
+
+def test_the_sender_replaces_their_reading_waiting_for_review_and_is_told_so(
+    client, people, session, office
+):
+    with on(D(2025, 2, 15)):
+        client.login(people.jan.email)
+        send(client, office, D(2025, 2, 10), "2000", "700")  # HT waits for review
+        form = text_of(client.get(url(office, "/readings/new")))
+        sent = send(client, office, D(2025, 2, 10), "1400", "700")
+        assert sent.status_code == 302
+        page = text_of(client.get(sent.location))
+    assert "Your reading of Feb 10, 2025 is waiting for review." in form
+    assert "It replaces the reading that was waiting for review." in page
+    history = page[page.index('id="history"') :]
+    assert "Replaced" in history and "<del>2,000</del>" in history
+    [old, _low, new] = rows(session, office)[-3:]
+    assert (old.status, new.status, new.replaces_id) == ("superseded", "accepted", old.id)
+
+
+def test_a_reading_waiting_for_review_of_someone_else_is_refused_next_to_the_date(
+    client, people, session, office
+):
+    read(session, office, D(2025, 2, 10), 2000, 700, who=people.jan)
+    session.commit()
+    client.login(people.anna.email)
+    form = text_of(client.get(url(office, "/readings/new")))
+    assert "A reading of Feb 10, 2025 is waiting for review." in form
+    refused = send(client, office, D(2025, 2, 10), "1400", "700")
+    assert refused.status_code == 422
+    assert field_error(refused, "reading_date").startswith(
+        "A reading of 2025-02-10 is waiting for review. Only the person who sent it"
+    )
+    assert len(rows(session, office)) == 6
 
 
 def test_points_without_self_reading_have_no_form(client, people, session):
