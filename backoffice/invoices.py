@@ -24,8 +24,8 @@ from core.pagination import contains, paginate, requested_page
 from core.permissions import requires
 from core.scope import staff_get, visible_companies
 from models.billing import Invoice, record_payment
-from models.billing.tables import INVOICE_STATUS_LABELS
 from models.identity import Company
+from models.labels import label_of
 
 menu_item(
     "backoffice", "backoffice.invoices", _l("Invoices"), permission="invoices.manage", order=20
@@ -86,7 +86,6 @@ def invoices() -> str:
         "backoffice/invoices/index.html",
         page=page,
         query=query,
-        status_labels=INVOICE_STATUS_LABELS,
     )
 
 
@@ -108,7 +107,7 @@ def invoices_detail(invoice_id: int) -> Response | tuple[str, int]:
                 _(
                     "Payment recorded. Invoice %(number)s is now %(status)s.",
                     number=invoice.number,
-                    status=_(INVOICE_STATUS_LABELS[invoice.status]),
+                    status=_(label_of(invoice.status)),
                 ),
                 "success",
             )
@@ -118,6 +117,5 @@ def invoices_detail(invoice_id: int) -> Response | tuple[str, int]:
         "backoffice/invoices/detail.html",
         invoice=invoice,
         form=form,
-        status_labels=INVOICE_STATUS_LABELS,
     )
     return page, form_status(form)

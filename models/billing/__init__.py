@@ -1,6 +1,8 @@
 """Billing: the issuers, invoices imported from the supplier's billing system, their payments
 and PDFs, advance-payment schedules, and price lists by customer group."""
 
+# labels: importing the package registers how its statuses read.
+from models.billing import labels
 from models.billing.advances import mark_advance_paid, schedule_advances, year_schedule
 from models.billing.imports import (
     InvoiceFile,
@@ -64,6 +66,7 @@ __all__ = [
     "create_price_list",
     "effective_prices",
     "import_invoices",
+    "labels",
     "mark_advance_paid",
     "overdue_filter",
     "pending_pdf_invoices",

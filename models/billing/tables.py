@@ -264,8 +264,3 @@ class PriceListAssignment(Base):
 
     price_list: Mapped[PriceList] = relationship(back_populates="assignments")
     customer_group: Mapped[CustomerGroup] = relationship()
-
-
-# How the statuses read lives in labels.py; importing it here registers those labels whenever
-# the tables are loaded, and keeps INVOICE_STATUS_LABELS importable from here for now.
-from models.billing.labels import INVOICE_STATUS_LABELS  # noqa: E402, F401

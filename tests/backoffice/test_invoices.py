@@ -70,3 +70,16 @@ def test_searching_finds_an_invoice_by_number_and_by_customer_number(client, peo
     assert "2026-0042" in by_number and "2026-0043" not in by_number
     by_customer = client.get("/backoffice/invoices?q=1000002").get_data(as_text=True)
     assert "2026-0043" in by_customer and "2026-0042" not in by_customer
+
+
+def test_a_payment_with_a_mangled_version_is_refused_not_a_500(client, people, session):
+    invoice = factories.invoice(session, people.alfa)
+    session.commit()
+    client.login(people.clerk.email)
+    page = client.post_form(
+        f"/backoffice/invoices/{invoice.id}", {"amount": "10", "version": "abc"}
+    )
+    assert page.status_code == 422
+    assert "This page is out of date." in page.get_data(as_text=True)
+    session.expire_all()
+    assert str(session.get(Invoice, invoice.id).paid_amount) == "0.00"

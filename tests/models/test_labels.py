@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from models.billing import AdvancePayment, AdvanceStatus, Invoice, InvoiceStatus
-from models.billing.tables import INVOICE_STATUS_LABELS
+from models.billing.labels import INVOICE_STATUS_LABELS
 from models.labels import LABELS, label_of, register
 from models.supply import Commodity, ReadingSource, ReadingStatus, register_label
 from tests import factories
@@ -65,7 +65,7 @@ def test_the_supply_labels_read_as_before():
     assert register_label("NT", str.upper) == "LOW TARIFF (NT)"  # translated by the caller
 
 
-def test_invoice_status_labels_stay_importable_from_the_tables():
+def test_invoice_status_labels_read_as_people_say_them():
     assert INVOICE_STATUS_LABELS[InvoiceStatus.PARTIALLY_PAID] == "Partially paid"
 
 
