@@ -11,8 +11,9 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 
 from bench.common import PASSWORD, count_statements, fresh_app, login
-from core.pdf import payment_qr, render_pdf
+from core.pdf import render_pdf
 from models.billing import Invoice, InvoiceLine, InvoiceStatus, Issuer
+from models.billing.documents import payment_qr
 from models.identity import CustomerRole, create_account, create_company
 from models.memberships import grant_membership
 from models.passwords import hash_password

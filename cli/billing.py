@@ -10,7 +10,7 @@ import click
 from cli.imports import file_text, refuse_unless_ok
 from cli.unit_of_work import unit_of_work
 from core.extensions import db
-from core.pdf import PdfUnavailable, invoice_pdf
+from core.pdf import PdfUnavailable, render_pdf
 from models.billing import (
     Invoice,
     add_issuer,
@@ -18,6 +18,7 @@ from models.billing import (
     pending_pdf_invoices,
     read_invoice_file,
 )
+from models.billing.documents import invoice_pdf
 from models.imports import Outcome
 
 
@@ -57,7 +58,7 @@ def render_pdfs() -> None:
             # on from there; the write lock is held for one PDF at a time, not for the run.
             with unit_of_work() as unit:
                 try:
-                    invoice_pdf(unit, unit.get_one(Invoice, invoice_id))
+                    invoice_pdf(unit, unit.get_one(Invoice, invoice_id), render=render_pdf)
                 except PdfUnavailable as error:
                     raise click.ClickException(f"WeasyPrint cannot run here: {error}") from error
     click.echo(f"Rendered {len(ids)} PDF(s).")

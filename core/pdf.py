@@ -1,6 +1,6 @@
 """The one PDF renderer: WeasyPrint over our own templates, with a URL fetcher that serves
-only the app's static files (no file:, no network, no redirects, nothing else). Invoices are
-rendered once per version and the bytes stored; later downloads serve those bytes."""
+only the app's static files (no file:, no network, no redirects, nothing else). What a
+document is made of, and how it is kept, belongs to its area (models/billing/documents.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,6 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from markupsafe import Markup
-from sqlalchemy import Select, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, undefer
-
-from models.billing.tables import Invoice, InvoicePdf
-from models.files import StoredFile, store_file
 
 log = logging.getLogger(__name__)
 # WeasyPrint narrates every render step at INFO; warnings and errors still come through.
@@ -79,76 +72,3 @@ def render_pdf(template: str, **context: Any) -> bytes:
     if len(pdf) > MAX_PDF_BYTES:
         raise PdfTooLarge(f"{template}: {len(pdf)} bytes")
     return pdf
-
-
-def invoice_pdf(session: Session, invoice: Invoice) -> tuple[StoredFile, bool]:
-    """The stored PDF of the invoice's current version, and whether it was rendered (and
-    stored, for the caller to commit) just now rather than found. Two first requests at
-    once store one PDF: the loser of the unique (invoice, version) race uses the winner's."""
-    found = _stored(session, invoice)
-    if found is not None:
-        return found, False
-    data = render_pdf("invoice.html", invoice=invoice, qr=payment_qr(invoice))
-    try:
-        with session.begin_nested():
-            stored = store_file(
-                session,
-                data=data,
-                filename=f"invoice-{invoice.number}.pdf",
-                content_type="application/pdf",
-                company_id=invoice.company_id,
-            )
-            session.add(
-                InvoicePdf(invoice_id=invoice.id, version=invoice.version, file_id=stored.id)
-            )
-    except IntegrityError:
-        found = _stored(session, invoice)
-        if found is None:
-            raise
-        return found, False
-    return stored, True
-
-
-def stored_invoice_pdf(session: Session, invoices: Select[tuple[Invoice]]) -> StoredFile | None:
-    """The stored PDF of the current version of the invoice `invoices` selects (a query
-    through the company scope), bytes included, in one query; None if not rendered yet."""
-    invoice = invoices.subquery()
-    return session.scalar(
-        select(StoredFile)
-        .join(InvoicePdf, InvoicePdf.file_id == StoredFile.id)
-        .join(
-            invoice,
-            (InvoicePdf.invoice_id == invoice.c.id) & (InvoicePdf.version == invoice.c.version),
-        )
-        .options(undefer(StoredFile.data))
-    )
-
-
-def _stored(session: Session, invoice: Invoice) -> StoredFile | None:
-    """The stored PDF of the current version, bytes included, in one query."""
-    return session.scalar(
-        select(StoredFile)
-        .join(InvoicePdf, InvoicePdf.file_id == StoredFile.id)
-        .where(InvoicePdf.invoice_id == invoice.id, InvoicePdf.version == invoice.version)
-        .options(undefer(StoredFile.data))
-    )
-
-
-def payment_qr(invoice: Invoice) -> Markup | None:
-    """An EPC069-12 ("SEPA credit transfer") QR code as inline SVG, for what is left to pay
-    in EUR; None when nothing is due or the currency is not the euro."""
-    import segno.helpers
-
-    if invoice.currency != "EUR" or invoice.balance <= 0 or invoice.status.value == "cancelled":
-        return None
-    qr = segno.helpers.make_epc_qr(
-        name=invoice.issuer.name[:70],
-        iban=invoice.iban,
-        amount=invoice.balance,
-        text=f"{invoice.number} VS{invoice.variable_symbol}"[:140],
-        bic=invoice.bic or None,
-        # UTF-8: every banking app reads it and it holds every Slovak letter (ľ, č ...).
-        encoding="utf-8",
-    )
-    # segno's SVG is paths drawn from the payload: no text of ours is placed in the markup.
-    return Markup(qr.svg_inline(scale=3, border=2, omitsize=True))  # noqa: S704

@@ -10,17 +10,19 @@ from sqlalchemy import Select, extract, func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
+from core import pdf
 from core.badges import Badge, badge_provider
 from core.errors import render_error
 from core.extensions import db, limiter
 from core.i18n import local_today
 from core.navigation import menu_item
 from core.pagination import paginate, requested_page
-from core.pdf import PdfUnavailable, invoice_pdf, stored_invoice_pdf
+from core.pdf import PdfUnavailable
 from core.permissions import requires
 from core.scope import current_scope
 from core.storage import send_stored
 from models.billing import Invoice, InvoiceStatus, overdue_filter, unpaid_summary
+from models.billing.documents import invoice_pdf, stored_invoice_pdf
 from portal.company import blueprint
 
 menu_item("company", "company.invoices", _l("Invoices"), permission="invoices.view", order=10)
@@ -114,7 +116,7 @@ def invoices_pdf(number: str) -> Response | tuple[str, int]:
     if invoice is None:
         abort(404)
     try:
-        stored, _rendered = invoice_pdf(db.session, invoice)
+        stored, _rendered = invoice_pdf(db.session, invoice, render=pdf.render_pdf)
     except PdfUnavailable:
         current_app.logger.exception("PDF rendering is not available")
         return render_error(
