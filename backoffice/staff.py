@@ -115,7 +115,7 @@ def staff_edit(account_id: int) -> Response | tuple[str, int]:
             "full_name": member.full_name,
             "role": member.staff_role.value if member.staff_role else None,
             "teams": [t.id for t in member.teams],
-            "active": member.status.value == "active",
+            "active": member.is_active,
         }
     )
     if form.validate_on_submit():
