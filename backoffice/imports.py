@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.datastructures import FileStorage
@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from backoffice import blueprint
 from core.extensions import db
 from core.forms import Form, refusals
+from core.i18n import param_text
 from core.navigation import menu_item
 from core.permissions import can, requires
 from models.billing import import_invoices, read_invoice_file
@@ -180,7 +181,7 @@ class ShownReport:
 
 def _shown(report: ImportReport) -> ShownReport:
     return ShownReport(
-        lines=file_lines(report, _, format_decimal),
+        lines=file_lines(report, _, param_text),
         problems=report.problem_count + (report.error is not None),
         more=report.more_problems,
         refused=report.count(Outcome.REFUSED),

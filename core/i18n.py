@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from typing import Any, TypeVar
 
-from babel import numbers
+from babel import Locale, dates, numbers
 from flask import Flask, has_request_context, request, session
-from flask_babel import (
-    format_currency,
-    format_date,
-    format_datetime,
-    format_decimal,
-    get_locale,
-    get_timezone,
-    gettext,
-)
+from flask_babel import get_locale, get_timezone, gettext
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 from core.extensions import babel
 from models.errors import DomainError
@@ -27,6 +23,9 @@ from models.labels import label_of
 
 LANGUAGES = {"en": "English", "sk": "Slovenčina"}
 DEFAULT_TIMEZONE = "Europe/Bratislava"
+EUROPEAN_ENGLISH = Locale.parse("en_GB")
+FALLBACK = Locale.parse("en")
+T = TypeVar("T", str, Markup)
 
 
 def select_locale() -> str:
@@ -49,42 +48,67 @@ def select_timezone() -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    app.jinja_env.filters["datetime"] = _datetime
-    app.jinja_env.filters["date"] = _date
-    app.jinja_env.filters["money"] = _money
-    app.jinja_env.filters["number"] = _number
-    app.jinja_env.filters["price"] = _price
+    app.jinja_env.filters["datetime"] = datetime_text
+    app.jinja_env.filters["date"] = date_text
+    app.jinja_env.filters["money"] = money_text
+    app.jinja_env.filters["number"] = number_text
+    app.jinja_env.filters["price"] = price_text
     app.jinja_env.filters["label"] = _label
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
+    _install_sentences(app)
 
 
-def _datetime(value: dt.datetime | None, format: str = "medium") -> str:
-    return "" if value is None else format_datetime(value, format)
+def formatting_locale() -> Locale:
+    """The locale numbers and dates are written in: the user's language, except that English
+    is written the European way (1 Nov 2026, 01/11/2026), as British English does; the
+    portal's English readers are in Europe, not in the United States."""
+    locale = get_locale() or FALLBACK
+    return EUROPEAN_ENGLISH if locale.language == "en" else locale
 
 
-def _date(value: dt.date | str | None, format: str = "medium") -> str:
+def date_text(value: dt.date | str | None, format: str = "medium") -> str:
     """A date in the locale's format; also one kept as ISO text (an e-mail's parameters)."""
     if isinstance(value, str):
         value = dt.date.fromisoformat(value)
-    return "" if value is None else format_date(value, format)
+    if value is None:
+        return ""
+    return dates.format_date(value, format, locale=formatting_locale())
 
 
-def _money(value: Decimal | None, currency: str = "EUR") -> str:
-    return "" if value is None else format_currency(value, currency)
+def datetime_text(value: dt.datetime | None, format: str = "medium") -> str:
+    """A moment (stored in UTC; naive means UTC) in the user's time zone and locale."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return dates.format_datetime(
+        value.astimezone(get_timezone()), format, locale=formatting_locale()
+    )
 
 
-def _price(value: Decimal | None, currency: str = "EUR") -> str:
+def money_text(value: Decimal | None, currency: str = "EUR") -> str:
+    """An amount with the currency's decimals (two for the euro), always."""
+    if value is None:
+        return ""
+    return numbers.format_currency(value, currency, locale=formatting_locale())
+
+
+def price_text(value: Decimal | None, currency: str = "EUR") -> str:
     """A unit price: cents at least, and every further decimal it has (0.2534 €/kWh)."""
     if value is None:
         return ""
     return numbers.format_currency(
-        value.normalize(), currency, locale=get_locale(), decimal_quantization=False
+        value.normalize(), currency, locale=formatting_locale(), decimal_quantization=False
     )
 
 
-def _number(value: Decimal | None) -> str:
+def number_text(value: Decimal | int | None) -> str:
     """A quantity or rate in the locale's format, without trailing zeros."""
-    return "" if value is None else format_decimal(value.normalize() if value % 1 else int(value))
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        value = value.normalize() if value % 1 else int(value)
+    return numbers.format_decimal(value, locale=formatting_locale())
 
 
 def _label(value: enum.Enum) -> str:
@@ -99,5 +123,52 @@ def local_today() -> dt.date:
 
 
 def domain_message(error: DomainError) -> str:
-    """A domain rule's message in the user's language."""
-    return gettext(error.message, **error.params)
+    """A domain rule's message in the user's language, its dates and numbers in the user's
+    formats (a rule passes them as values: date, Decimal, int)."""
+    params = {name: param_text(value) for name, value in error.params.items()}
+    return sentence(gettext(error.message, **params), params)
+
+
+def param_text(value: object) -> object:
+    """A rule's parameter as the reader writes it (dates, amounts, whole numbers)."""
+    if isinstance(value, dt.datetime):
+        return datetime_text(value)
+    if isinstance(value, dt.date):
+        return date_text(value)
+    if isinstance(value, Decimal):
+        # As many decimals as the value carries: a balance keeps its cents (12.50).
+        places = max(0, -int(value.as_tuple().exponent))
+        pattern = "#,##0" + ("." + "0" * places if places else "")
+        return numbers.format_decimal(value, pattern, locale=formatting_locale())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return number_text(value)
+    return value
+
+
+def sentence(text: T, params: Mapping[str, object]) -> T:
+    """`text` without the doubled full stop a sentence gets when it ends with a name that
+    ends with one ("access to Alfa Trade s.r.o.." reads "access to Alfa Trade s.r.o.")."""
+    for value in params.values():
+        if isinstance(value, str) and value.endswith("."):
+            if isinstance(text, Markup):
+                value = escape(value)
+            text = text.replace(value + ".", value)
+    return text
+
+
+def _install_sentences(app: Flask) -> None:
+    """Templates' _() and ngettext() go through sentence(), as domain messages do."""
+    env = app.jinja_env
+    plain_gettext: Callable[..., str] = env.globals["gettext"]  # type: ignore[assignment]
+    plain_ngettext: Callable[..., str] = env.globals["ngettext"]  # type: ignore[assignment]
+
+    @pass_context
+    def gettext_(context: Any, string: str, /, **variables: Any) -> str:
+        return sentence(plain_gettext(context, string, **variables), variables)
+
+    @pass_context
+    def ngettext_(context: Any, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+        text = plain_ngettext(context, singular, plural, num, **variables)
+        return sentence(text, variables)
+
+    env.globals.update(gettext=gettext_, ngettext=ngettext_)

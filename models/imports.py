@@ -12,7 +12,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from models.errors import N_, DomainError
 
@@ -28,10 +28,11 @@ MAX_FIELD_CHARS = 1_000
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 Translate = Callable[[str], str]
+Show = Callable[[Any], object]
 T = TypeVar("T")
 
 
-def _as_is(message: str) -> str:
+def _as_is(message: Any) -> Any:
     return message
 
 
@@ -89,19 +90,14 @@ class Problem:
     message: str
     params: Mapping[str, object] = field(default_factory=dict)
 
-    def text(self, translate: Translate = _as_is, number: Callable[[int], str] = str) -> str:
-        """The message in the language of `translate`, whole numbers written by `number`
-        (20,000 rather than 20000, where the reader expects it)."""
+    def text(self, translate: Translate = _as_is, show: Show = _as_is) -> str:
+        """The message in the language of `translate`, its values (numbers, dates) written by
+        `show` (20,000 and 5 Jan 2026 rather than 20000 and 2026-01-05, where the reader
+        expects it)."""
         message = translate(self.message)
         if not self.params:
             return message
-        params = {
-            key: number(value)
-            if isinstance(value, int) and not isinstance(value, bool) and f"%({key})s" in message
-            else value
-            for key, value in self.params.items()
-        }
-        return message % params
+        return message % {key: show(value) for key, value in self.params.items()}
 
 
 @dataclass
@@ -292,9 +288,9 @@ def _csv_reason(error: csv.Error) -> str:
 
 
 def file_lines(
-    report: ImportReport, translate: Translate = _as_is, number: Callable[[int], str] = str
+    report: ImportReport, translate: Translate = _as_is, show: Show = _as_is
 ) -> list[str]:
     """The report's problems as lines of text ("row 7: ..."), the file's error first."""
-    lines = [report.error.text(translate, number)] if report.error is not None else []
-    lines += [f"{p.where.text(translate)}: {p.text(translate, number)}" for p in report.problems]
+    lines = [report.error.text(translate, show)] if report.error is not None else []
+    lines += [f"{p.where.text(translate)}: {p.text(translate, show)}" for p in report.problems]
     return lines

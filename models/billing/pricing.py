@@ -278,7 +278,7 @@ def _keep_in_force(
         )
 
     remember(session, refused)
-    raise DomainError(IN_FORCE, date=price_list.valid_from.isoformat())
+    raise DomainError(IN_FORCE, date=price_list.valid_from)
 
 
 def update_price_list(

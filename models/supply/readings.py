@@ -161,7 +161,7 @@ def _check_register(
             ),
             field,
             previous=previous.value,
-            date=previous.reading_date.isoformat(),
+            date=previous.reading_date,
         )
     if following is not None and (
         value <= following.value if following.rollover else value > following.value
@@ -170,7 +170,7 @@ def _check_register(
             N_("The value does not fit before the later reading (%(next)s on %(date)s)."),
             field,
             next=following.value,
-            date=following.reading_date.isoformat(),
+            date=following.reading_date,
         )
     # Consumption and the expected range come from the accepted readings: since the last
     # accepted one, through any pending one in between (whose rollover counts too).
@@ -237,7 +237,7 @@ def _clear_the_date(
                 "to correct it."
             ),
             "reading_date",
-            date=day.isoformat(),
+            date=day,
         )
     pending = [r for r in there if r.is_pending]
     senders = {r.submission.submitted_by_id for r in pending}
@@ -248,7 +248,7 @@ def _clear_the_date(
                 "correct it; choose another date, or wait for our decision."
             ),
             "reading_date",
-            date=day.isoformat(),
+            date=day,
         )
     return _Date(pending, kept)
 
@@ -333,14 +333,14 @@ def submit_reading(
             N_("Meter %(serial)s was installed on %(date)s: the reading cannot be earlier."),
             "reading_date",
             serial=meter.serial_number,
-            date=meter.installed_on.isoformat(),
+            date=meter.installed_on,
         )
     if meter.removed_on is not None and reading_date > meter.removed_on:
         raise DomainError(
             N_("Meter %(serial)s was removed on %(date)s: the reading cannot be later."),
             "reading_date",
             serial=meter.serial_number,
-            date=meter.removed_on.isoformat(),
+            date=meter.removed_on,
         )
     sent = {e.register_id: parse_value(e.value, registers[e.register_id]) for e in values}
     date = _clear_the_date(

@@ -35,7 +35,7 @@ def _rejection_keeps_sequence(session: Session, reading: Reading) -> None:
                 "The later reading of %(date)s builds on this one: without it, that reading "
                 "would be below the one before. Decide the later reading first."
             ),
-            date=following.reading_date.isoformat(),
+            date=following.reading_date,
         )
 
 

@@ -30,8 +30,8 @@ def shown(value: Decimal) -> str:
 
 
 def iso_date(shown_date: str) -> str:
-    """ "Feb 10, 2025" as the date field takes it."""
-    return dt.datetime.strptime(shown_date.strip(), "%b %d, %Y").date().isoformat()
+    """ "10 Feb 2025" as the date field takes it."""
+    return dt.datetime.strptime(shown_date.strip(), "%d %b %Y").date().isoformat()
 
 
 def fill_in_the_middle_of_the_range(page: Page) -> list[Decimal]:

@@ -122,7 +122,7 @@ def test_lists_valid_today_and_upcoming_are_shown_expired_and_foreign_are_not(
         assert name in today_part
     assert "Business electricity next month" not in today_part
     assert "Business electricity next month" in upcoming_part
-    assert f"from {TODAY + dt.timedelta(days=10):%b} " in upcoming_part
+    assert f" {TODAY + dt.timedelta(days=10):%b %Y}" in upcoming_part
     for absent in ("last year", "Households electricity", "Beta's own prices"):
         assert absent not in page
 
