@@ -1,12 +1,15 @@
 """What many tests ask of a response or of the database: the message next to a form field,
-the page as text, a count of rows, the e-mails recorded for someone as they read them, and
-signing in in a real browser."""
+the page as text, a count of rows, the e-mails recorded for someone as they read them,
+signing in in a real browser, and reading a payment QR code's payload as a bank app does."""
 
 from __future__ import annotations
 
 import html
+import lzma
 import re
+import zlib
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask import Flask
 from playwright.sync_api import Page, expect
@@ -67,3 +70,35 @@ def browser_sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> No
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+BASE32HEX = "0123456789ABCDEFGHIJKLMNOPQRSTUV"
+
+
+def pay_by_square_fields(payload: str) -> list[str]:
+    """The tab-separated fields of a PAY by square payload: base32hex, then a 2-byte header
+    and a 2-byte length, then raw LZMA1 of a CRC32 and the fields (its generator reversed)."""
+    bits = "".join(f"{BASE32HEX.index(c):05b}" for c in payload)
+    raw = bytes(int(bits[i : i + 8], 2) for i in range(0, len(bits) - len(bits) % 8, 8))
+    length = int.from_bytes(raw[2:4], "little")
+    lzma1 = {"id": lzma.FILTER_LZMA1, "lc": 3, "lp": 0, "pb": 2, "dict_size": 128 * 1024}
+    data = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[lzma1]).decompress(raw[4:])[:length]
+    text = data[4:]
+    assert zlib.crc32(text).to_bytes(4, "little") == data[:4], "the checksum does not match"
+    return text.decode("utf-8").split("\t")
+
+
+def payment_of(payload: str) -> tuple[str, Decimal, str]:
+    """(IBAN, amount, variable symbol) of an EPC, SPAYD or PAY by square payload."""
+    if payload.startswith("BCD"):
+        lines = payload.split("\n")
+        vs = re.search(r"VS\s*:?(\d+)", payload)
+        return lines[6], Decimal(lines[7][3:]), vs.group(1) if vs else ""
+    if payload.startswith("SPD*"):
+        fields = dict(part.split(":", 1) for part in payload.split("*")[2:] if ":" in part)
+        return fields["ACC"].split("+")[0], Decimal(fields["AM"]), fields.get("X-VS", "")
+    fields = pay_by_square_fields(payload)
+    iban = next(f for f in fields if re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", f))
+    amount = next(f for f in fields if re.fullmatch(r"\d+\.\d{2}", f))
+    date = next(i for i, f in enumerate(fields) if re.fullmatch(r"\d{8}", f))
+    return iban, Decimal(amount), fields[date + 1]  # the variable symbol follows the due date

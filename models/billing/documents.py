@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from markupsafe import Markup
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
+from models.billing.payment_codes import PaymentCode, invoice_payment_code
 from models.billing.tables import Invoice, InvoicePdf
 from models.files import StoredFile, store_file
 
@@ -70,21 +70,6 @@ def _stored(session: Session, invoice: Invoice) -> StoredFile | None:
     )
 
 
-def payment_qr(invoice: Invoice) -> Markup | None:
-    """An EPC069-12 ("SEPA credit transfer") QR code as inline SVG, for what is left to pay
-    in EUR; None when nothing is due or the currency is not the euro."""
-    import segno.helpers
-
-    if invoice.currency != "EUR" or invoice.balance <= 0 or invoice.is_cancelled:
-        return None
-    qr = segno.helpers.make_epc_qr(
-        name=invoice.issuer.name[:70],
-        iban=invoice.iban,
-        amount=invoice.balance,
-        text=f"{invoice.number} VS{invoice.variable_symbol}"[:140],
-        bic=invoice.bic or None,
-        # UTF-8: every banking app reads it and it holds every Slovak letter (ľ, č ...).
-        encoding="utf-8",
-    )
-    # segno's SVG is paths drawn from the payload: no text of ours is placed in the markup.
-    return Markup(qr.svg_inline(scale=3, border=2, omitsize=True))  # noqa: S704
+def payment_qr(invoice: Invoice) -> PaymentCode | None:
+    """The payment code the invoice's PDF carries: the same as the portal shows."""
+    return invoice_payment_code(invoice)
