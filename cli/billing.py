@@ -1,5 +1,5 @@
 """Billing from the command line: registering an issuer, importing the billing system's
-invoice files, and rendering the PDFs of new invoice versions."""
+invoice files, rendering the PDFs of new invoice versions, and reversing a payment."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from core.extensions import db
 from core.pdf import PdfUnavailable, render_pdf
 from models.billing import (
     Invoice,
+    Payment,
     add_issuer,
     import_invoices,
     pending_pdf_invoices,
     read_invoice_file,
+    reverse_payment,
 )
 from models.billing.documents import invoice_pdf
 from models.imports import Outcome
@@ -97,4 +99,28 @@ def add_issuer_command(
     click.echo(f"Issuer {code} added.")
 
 
-COMMANDS = [import_invoices_command, render_pdfs, add_issuer_command]
+@click.command("reverse-payment")
+@click.argument("payment_id", type=click.IntRange(min=1, max=2**31 - 1))
+@click.option("--reason", required=True, help="Why, for the payment history and the audit log.")
+def reverse_payment_command(payment_id: int, reason: str) -> None:
+    """Reverse payment PAYMENT_ID (the number in its row's link on the back-office invoice
+    page, #payment-<id>): the invoice's paid amount goes down and it is open again."""
+    with unit_of_work() as session:
+        payment = session.get(Payment, payment_id)
+        if payment is None:
+            raise click.ClickException(f"There is no payment {payment_id}.")
+        invoice = payment.invoice
+        reverse_payment(
+            session,
+            actor=None,
+            payment=payment,
+            reason=reason,
+            expected_version=invoice.version,
+        )
+    click.echo(
+        f"Reversed payment {payment_id} of {payment.amount} {invoice.currency}; invoice "
+        f"{invoice.number} is now {invoice.status.value}, {invoice.balance} left to pay."
+    )
+
+
+COMMANDS = [import_invoices_command, render_pdfs, add_issuer_command, reverse_payment_command]

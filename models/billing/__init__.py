@@ -16,6 +16,7 @@ from models.billing.invoices import (
     overdue_filter,
     pending_pdf_invoices,
     record_payment,
+    reverse_payment,
     unpaid_summary,
 )
 from models.billing.issuers import add_issuer
@@ -40,6 +41,7 @@ from models.billing.tables import (
     InvoicePdf,
     InvoiceStatus,
     Issuer,
+    Payment,
     PriceList,
     PriceListAssignment,
     PriceListItem,
@@ -56,6 +58,7 @@ __all__ = [
     "InvoicePdf",
     "InvoiceStatus",
     "Issuer",
+    "Payment",
     "PriceList",
     "PriceListAssignment",
     "PriceListItem",
@@ -76,6 +79,7 @@ __all__ = [
     "read_json",
     "record_payment",
     "remove_item",
+    "reverse_payment",
     "schedule_advances",
     "set_item",
     "unassign",

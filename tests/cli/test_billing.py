@@ -1,14 +1,16 @@
 """Billing commands: importing an invoice file (all or nothing, a bounded list of problems),
-adding an issuer through the domain operation, rendering the PDFs of new invoices."""
+adding an issuer through the domain operation, rendering the PDFs of new invoices, reversing
+a payment."""
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from models.audit import AuditEvent
-from models.billing import Invoice, InvoicePdf, Issuer
+from models.billing import Invoice, InvoicePdf, InvoiceStatus, Issuer, Payment, record_payment
 from tests import factories
 from tests.factories import csv_text, invoice_rows
 from tests.helpers import count
@@ -105,3 +107,24 @@ def test_render_pdfs_renders_each_new_invoice_once(flask_command, session, peopl
     assert "Rendered 1 PDF(s)." in done.output
     assert count(session, InvoicePdf) == 1
     assert "Every invoice has its PDF." in flask_command("render-pdfs").output
+
+
+def test_reverse_payment_reverses_once_and_says_why_it_refuses(flask_command, session, people):
+    invoice = factories.invoice(session, people.alfa)
+    payment = record_payment(
+        session, actor=people.clerk, invoice=invoice, amount=invoice.gross_total, expected_version=1
+    )
+    session.commit()
+    blank = flask_command("reverse-payment", str(payment.id), "--reason", " ")
+    assert blank.exit_code == 1 and "Say why the payment is reversed." in blank.output
+    done = flask_command("reverse-payment", str(payment.id), "--reason", "Returned by the bank")
+    assert done.exit_code == 0, done.output
+    assert f"invoice {invoice.number} is now issued, 144.60 left to pay." in done.output
+    session.expire_all()
+    reopened = session.get(Invoice, invoice.id)
+    assert reopened.status == InvoiceStatus.ISSUED and reopened.paid_amount == Decimal("0.00")
+    again = flask_command("reverse-payment", str(payment.id), "--reason", "Twice")
+    assert again.exit_code == 1 and "reversed already" in again.output
+    missing = flask_command("reverse-payment", "999999", "--reason", "x")
+    assert missing.exit_code == 1 and "There is no payment 999999." in missing.output
+    assert count(session, Payment) == 2

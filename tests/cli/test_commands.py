@@ -13,6 +13,7 @@ COMMANDS = {
     "import-invoices",
     "import-readings",
     "render-pdfs",
+    "reverse-payment",
     "send-mail",
 }
 
