@@ -5,8 +5,10 @@ it again on a database that has it changes nothing. This module makes the people
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,6 +28,8 @@ from models.memberships import grant_membership, invite
 from models.staff import create_team, update_staff
 
 PASSWORD = "demo-portal-2026"  # noqa: S105 - the documented demo password
+# The demo people live in Slovakia: "today" is theirs.
+ZONE = ZoneInfo("Europe/Bratislava")
 
 COMPANIES = [
     {
@@ -80,16 +84,19 @@ class Cast:
     teams: dict[str, Team]
 
 
-def areas() -> list[Callable[[Session, Cast], None]]:
-    """Each area's demo, a function (session, cast), in the order they run."""
+def areas() -> list[Callable[[Session, Cast, dt.date], None]]:
+    """Each area's demo, a function (session, cast, today), in the order they run: billing
+    prices the readings with the price lists."""
     from demo import billing, pricelists, supply  # they build on Cast, defined above
 
-    return [supply.load, billing.load, pricelists.load]
+    return [supply.load, pricelists.load, billing.load]
 
 
-def load_demo(session: Session) -> bool:
-    """Creates the demo people and companies; returns False when they are already there and
-    raises DemoRefused when the database holds other accounts."""
+def load_demo(session: Session, today: dt.date | None = None) -> bool:
+    """Creates the demo people and companies, and each area's data as of `today` (by default
+    today in Slovakia); returns False when they are already there and raises DemoRefused when
+    the database holds other accounts."""
+    today = today or dt.datetime.now(ZONE).date()
     if find_account(session, "jan.novak@example.com") is not None:
         return False
     if session.scalar(select(func.count(Account.id))):
@@ -163,7 +170,7 @@ def load_demo(session: Session) -> bool:
         {"Customer care": care, "Billing": billing},
     )
     for area in areas():
-        area(session, cast)
+        area(session, cast, today)
     session.flush()
     return True
 

@@ -1,7 +1,10 @@
 """The supply area's demo data: Alfa's two electricity points (one with high and low tariff)
-and its gas point, Beta's water point and Gamma's household electricity point, each with 24
-months of readings up to yesterday, so the history charts are full and no demo point is due
-for a reading. A few readings went through review, and one waits in the clerk's queue."""
+and its gas point, Beta's water point and Gamma's household electricity point, with readings
+over the billed months (see demo.story) up to yesterday, so the history charts are full and
+no demo point is due for a reading. The monthly billed points are read at each month's end,
+Gamma's household each quarter and on the days its bill needs (the settlement dates and the
+price changes on 1 January): the invoices bill exactly what these readings count. A few
+readings went through review, and one waits in the clerk's queue."""
 
 from __future__ import annotations
 
@@ -12,12 +15,12 @@ from collections.abc import Callable
 from decimal import Decimal
 from itertools import pairwise
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 from stdnum import ean
 from stdnum.eu import eic
 
+from demo import story
 from models.files import store_file
 from models.identity import Account, Company
 from models.supply import (
@@ -36,13 +39,10 @@ from models.supply import (
     review_reading,
     submit_reading,
 )
+from models.supply.history import month_end
 
 if TYPE_CHECKING:
     from demo import Cast
-
-# The demo people live in Slovakia: "yesterday" is theirs.
-ZONE = ZoneInfo("Europe/Bratislava")
-MONTHS = 24
 
 
 def eic_code(body: str) -> str:
@@ -140,14 +140,18 @@ class _Reader:
         return Decimal(str(self.value)).quantize(self.quantum)
 
 
-def _dates(yesterday: dt.date) -> list[dt.date]:
-    """A reading each month for MONTHS months, on yesterday's day of the month, to yesterday."""
-    days = []
-    for back in range(MONTHS, 0, -1):
-        month = add_months(yesterday, -back)
-        last = (add_months(month, 1) - dt.timedelta(days=1)).day
-        days.append(month.replace(day=min(yesterday.day, last)))
-    return [*days, yesterday]
+def _quarters(today: dt.date) -> list[dt.date]:
+    """Gamma's reading days: every third month's end from the first billed month's start to
+    the last billed month (the settlement dates are among them), each 31 December between
+    (prices change on 1 January), and yesterday."""
+    first, last = story.first_reading_day(today), story.billed_to(today)
+    days = {today - dt.timedelta(days=1)}
+    day = first
+    while day <= last:
+        days.add(day)
+        day = month_end(add_months(day, 3))
+    days |= {dt.date(year, 12, 31) for year in story.price_years(today)}
+    return sorted(d for d in days if first <= d < today)
 
 
 def _submit(
@@ -177,16 +181,14 @@ def _submit(
     return submission.readings
 
 
-def load(session: Session, cast: Cast) -> None:
+def load(session: Session, cast: Cast, today: dt.date) -> None:
     """Adds the supply points, contracts, meters and readings of the demo companies."""
-    today = dt.datetime.now(ZONE).date()
-    yesterday = today - dt.timedelta(days=1)
-    dates = _dates(yesterday)
+    dates = story.month_ends(today)
     _alfa_office(session, cast, dates, today)
     _alfa_warehouse(session, cast, dates, today)
     _alfa_gas(session, cast, dates, today)
     _beta_water(session, cast, dates, today)
-    _gamma_household(session, cast, dates, today)
+    _gamma_household(session, cast, _quarters(today), today)
 
 
 def _alfa_office(session: Session, cast: Cast, dates: list[dt.date], today: dt.date) -> None:
@@ -308,7 +310,7 @@ def _alfa_warehouse(session: Session, cast: Cast, dates: list[dt.date], today: d
 
 def _alfa_gas(session: Session, cast: Cast, dates: list[dt.date], today: dt.date) -> None:
     """Read by the customer. Five months ago a mistyped value was rejected with a note and the
-    customer sent the right one the next day."""
+    customer sent the right one for the same day."""
     point = create_supply_point(
         session,
         actor=None,
@@ -361,8 +363,6 @@ def _alfa_gas(session: Session, cast: Cast, dates: list[dt.date], today: dt.date
                 accept=False,
                 note="The value has one digit too many. Please send the reading again.",
             )
-            value = reader.advance(day, day + dt.timedelta(days=1))
-            day += dt.timedelta(days=1)
         _submit(
             session, point=point, meter=meter, day=day, values=[value], today=today, who=cast.anna
         )
@@ -411,7 +411,7 @@ def _beta_water(session: Session, cast: Cast, dates: list[dt.date], today: dt.da
 
 
 def _gamma_household(session: Session, cast: Cast, dates: list[dt.date], today: dt.date) -> None:
-    """A household without self-reading: the distributor reads it every quarter."""
+    """A household without self-reading: the distributor reads it on `dates`."""
     point = create_supply_point(
         session,
         actor=None,
@@ -433,16 +433,15 @@ def _gamma_household(session: Session, cast: Cast, dates: list[dt.date], today: 
         registers=[RegisterSpec("T1", 6, 0)],
     )
     reader = _Reader(28_930.0, 6.8, 0.3, 0, 6)
-    quarters = dates[::3]
     _submit(
         session,
         point=point,
         meter=meter,
-        day=quarters[0],
+        day=dates[0],
         values=[reader.current],
         today=today,
         who=None,
     )
-    for previous, day in pairwise(quarters):
+    for previous, day in pairwise(dates):
         value = reader.advance(previous, day)
         _submit(session, point=point, meter=meter, day=day, values=[value], today=today, who=None)

@@ -438,13 +438,13 @@ def _check_line(line: _Line, refuse: Refuse) -> dict[str, Any]:
     if missing:
         return {}
     quantity = _decimal(v["quantity"], "quantity", where, refuse, places=3)
+    # A negative unit price is a deduction (the advances paid, on a settlement): its line, and
+    # even the invoice's total (a credit), may be negative. A quantity never is.
     unit_price = _decimal(v["unit_price"], "unit_price", where, refuse, places=4)
     vat_rate = _decimal(v["vat_rate"], "vat_rate", where, refuse, places=2)
     line_total = _money(v["line_total"], "line_total", where, refuse)
     if quantity is not None and quantity < 0:
         refuse(where, N_("The quantity cannot be negative."))
-    if unit_price is not None and unit_price < 0:
-        refuse(where, N_("The unit price cannot be negative."))
     if vat_rate is not None and not Decimal(0) <= vat_rate <= Decimal(100):
         refuse(where, N_("The VAT rate must be between 0 and 100."))
     if quantity is not None and unit_price is not None and line_total is not None:

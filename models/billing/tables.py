@@ -1,5 +1,5 @@
-"""Billing tables: issuers, invoices with their lines and rendered PDFs, advance payments,
-price lists with their items and group assignments."""
+"""Billing tables: issuers, invoices with their lines, payments and rendered PDFs, advance
+payments, price lists with their items and group assignments."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.db import Base, CreatedAt, Money, Timestamp, str_enum
 from models.files import StoredFile
-from models.identity import Company, CustomerGroup
+from models.identity import Account, Company, CustomerGroup
 
 
 class InvoiceStatus(enum.StrEnum):
@@ -98,6 +98,10 @@ class Invoice(Base):
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan"
     )
+    # In the order they were recorded: a reversal comes after what it reverses.
+    payments: Mapped[list[Payment]] = relationship(
+        back_populates="invoice", order_by="Payment.id", passive_deletes=True
+    )
 
     @property
     def balance(self) -> Decimal:
@@ -114,6 +118,10 @@ class Invoice(Base):
         return cls.status.in_(OPEN_STATUSES)
 
     @property
+    def is_partially_paid(self) -> bool:
+        return self.status == InvoiceStatus.PARTIALLY_PAID
+
+    @property
     def is_paid(self) -> bool:
         return self.status == InvoiceStatus.PAID
 
@@ -121,12 +129,48 @@ class Invoice(Base):
     def is_cancelled(self) -> bool:
         return self.status == InvoiceStatus.CANCELLED
 
+    @property
+    def is_settlement(self) -> bool:
+        """A settlement of an advance payer: it bills a period longer than the month a regular
+        invoice covers, and its lines deduct the advances paid for that period."""
+        if self.period_start is None or self.period_end is None:
+            return False
+        return (self.period_end - self.period_start).days > SETTLEMENT_AFTER_DAYS
+
+    @property
+    def billed_lines(self) -> list[InvoiceLine]:
+        """What the invoice charges: every line but the deductions."""
+        return [line for line in self.lines if line.line_total >= 0]
+
+    @property
+    def deductions(self) -> list[InvoiceLine]:
+        """Lines that take off what was paid before (a settlement's advances): they carry
+        no VAT of their own, so they are shown after the VAT total, not among the charges."""
+        return [line for line in self.lines if line.line_total < 0]
+
+    @property
+    def billed_net(self) -> Decimal:
+        return self.net_total - sum((line.line_total for line in self.deductions), Decimal(0))
+
+    @property
+    def billed_gross(self) -> Decimal:
+        return self.gross_total - sum((line.line_total for line in self.deductions), Decimal(0))
+
     def is_overdue(self, today: dt.date) -> bool:
         """Open after its due date (`today` where the customer is)."""
         return self.is_open and self.due_date < today
 
+    @property
+    def standing_payments(self) -> list[Payment]:
+        """The payments that count: neither reversed nor reversals. They add up to
+        `paid_amount`."""
+        reversed_ids = {p.reverses_id for p in self.payments if p.reverses_id is not None}
+        return [p for p in self.payments if p.reverses_id is None and p.id not in reversed_ids]
+
 
 OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
+# A regular invoice bills one calendar month: its last day is at most 30 days after its first.
+SETTLEMENT_AFTER_DAYS = 30
 
 
 class InvoiceLine(Base):
@@ -144,6 +188,53 @@ class InvoiceLine(Base):
     line_total: Mapped[Money]
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class Payment(Base):
+    """Money received for an invoice, as a clerk recorded it. A reversal (money returned, a
+    payment booked to the wrong invoice) is a row of its own with the negative amount, pointing
+    at the payment it takes back. Rows are never changed or deleted: the invoice's
+    `paid_amount` is always the sum of its rows."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        # A payment is reversed once at most.
+        UniqueConstraint("reverses_id"),
+        CheckConstraint(
+            "(reverses_id IS NULL AND amount > 0 AND reason IS NULL)"
+            " OR (reverses_id IS NOT NULL AND amount < 0 AND reason IS NOT NULL)",
+            name="payment_or_reversal",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), index=True
+    )
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    amount: Mapped[Money]
+    # The day the money arrived (the bank statement's date), not the day it was recorded.
+    paid_on: Mapped[dt.date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(140))
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    recorded_at: Mapped[CreatedAt]
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="payments")
+    recorded_by: Mapped[Account | None] = relationship()
+    reverses: Mapped[Payment | None] = relationship(
+        remote_side=[id], foreign_keys=[reverses_id], back_populates="reversed_by"
+    )
+    reversed_by: Mapped[Payment | None] = relationship(back_populates="reverses")
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
 
 
 class InvoicePdf(Base):

@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from demo import PASSWORD, DemoRefused, load_demo
+from demo.billing import ADVANCES_PAID
 from models.audit import AuditEvent
 from models.billing import Invoice, InvoiceStatus, Issuer
 from models.identity import Company, Membership, find_account
 from models.signin import check_credentials
 from tests import factories
+from tests.helpers import text_of
 
 
 def companies_of(session, email: str) -> list[str]:
@@ -77,3 +79,25 @@ def test_alfas_older_open_invoice_is_overdue_as_imported(session):
     ).all()
     assert len(open_) == 2
     assert open_[0].due_date < dt.date.today() <= open_[1].due_date
+
+
+def test_the_settlement_says_what_it_is_and_the_advances_page_how_advances_are_settled(
+    client, session
+):
+    assert load_demo(session)
+    gamma = session.scalars(select(Company).where(Company.customer_number == "1000003")).one()
+    alfa = session.scalars(select(Company).where(Company.customer_number == "1000001")).one()
+    settlement = session.scalars(
+        select(Invoice).where(Invoice.company_id == gamma.id).order_by(Invoice.issue_date)
+    ).all()[-1]
+    monthly = session.scalars(select(Invoice).where(Invoice.company_id == alfa.id)).first()
+    client.login("jan.novak@example.com", PASSWORD)
+    page = text_of(client.get(f"/c/{gamma.slug}/invoices/{settlement.number}"))
+    assert "This is a settlement" in page and f"{ADVANCES_PAID}, " in page
+    assert "This is a settlement" not in text_of(
+        client.get(f"/c/{alfa.slug}/invoices/{monthly.number}")
+    )
+    pdf = client.get(f"/c/{gamma.slug}/invoices/{settlement.number}/pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    advances = text_of(client.get(f"/c/{gamma.slug}/advances"))
+    assert "you receive a settlement invoice" in advances

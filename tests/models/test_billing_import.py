@@ -289,3 +289,20 @@ def test_a_text_larger_than_an_import_file_is_refused(session, people, monkeypat
     monkeypatch.setattr("models.imports.MAX_FILE_BYTES", 2**20)
     report = run(session, csv_text(invoice_rows(people.alfa)) + " " * 2**20)
     assert report.error.text() == "The file is larger than 1 MB."
+
+
+def test_a_settlement_deducting_the_advances_paid_may_end_in_a_credit(session, people):
+    lines = (
+        ("Electricity, 10/2025-09/2026", "412", "0.2500", "20"),
+        ("Monthly fee, 10/2025-09/2026", "12", "17.50", "20"),
+        ("Advance payments paid, 10/2025-09/2026", "12", "-35.00", "0"),
+    )
+    report = run(session, csv_text(invoice_rows(people.alfa, "2026-0042", lines=lines)))
+    assert report.ok, texts(report)
+    invoice = session.scalars(select(Invoice)).one()
+    assert invoice.lines[-1].line_total == Decimal("-420.00")
+    assert (invoice.net_total, invoice.vat_total, invoice.gross_total) == (
+        Decimal("-107.00"),
+        Decimal("62.60"),
+        Decimal("-44.40"),
+    )

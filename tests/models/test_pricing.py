@@ -423,6 +423,7 @@ def test_the_demo_gives_key_accounts_their_own_prices_and_households_theirs(sess
     assert {p.commodity for p in effective_prices(session, people.beta, today)} == {
         "electricity",
         "gas",
+        "water",
     }
     assert prices(session, people.gamma, today)
     upcoming = [
