@@ -1,7 +1,8 @@
 """Runs every benchmark and prints its numbers."""
 
-from bench import billing, switcher
+from bench import billing, overview, switcher
 
 if __name__ == "__main__":
     switcher.main()
     billing.main()
+    overview.main()

@@ -41,11 +41,11 @@ def fresh_app(name: str):  # type: ignore[no-untyped-def]
     return app, db, url.split("@")[-1].split("://")[0] if "@" not in url else "postgresql"
 
 
-def login(client, email: str) -> None:  # type: ignore[no-untyped-def]
+def login(client, email: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post(
-        "/login", data={"csrf_token": token, "email": email, "password": PASSWORD}
+        "/login", data={"csrf_token": token, "email": email, "password": password}
     )
     assert response.status_code == 302, "login failed"
 

@@ -3,7 +3,7 @@ Code asks can("invoices.view"); it never compares role names."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from core.navigation import menu
 from core.security import deny
-from models.identity import CustomerRole, StaffRole
+from models.identity import CustomerRole, Membership, StaffRole
 
 # What a login may do inside one company (portal).
 CUSTOMER_VIEW = frozenset(
@@ -116,6 +116,12 @@ ROLE_DESCRIPTIONS = {
     CustomerRole.TECHNICIAN: _l("Supply points, meter readings and service requests."),
     CustomerRole.VIEWER: _l("Sees everything, changes nothing."),
 }
+
+
+def companies_allowing(permission: str, memberships: Iterable[Membership]) -> list[int]:
+    """The companies of `memberships` where the role has `permission` (what the switcher's
+    badges and the overview's cards ask their providers about)."""
+    return [m.company_id for m in memberships if permission in CUSTOMER_PERMISSIONS[m.role]]
 
 
 def current_permissions() -> frozenset[str]:

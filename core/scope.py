@@ -55,7 +55,8 @@ def enter_company(slug: str) -> Scope:
     membership = db.session.scalar(
         select(Membership)
         .join(Membership.company)
-        .options(contains_eager(Membership.company))
+        # The group too: pages naming it (the overview) then cost no query of their own.
+        .options(contains_eager(Membership.company).joinedload(Company.customer_group))
         .where(Company.slug == slug, Membership.account_id == current_user.id)
     )
     if membership is None:

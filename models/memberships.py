@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, func, select, update
+from sqlalchemy import ColumnElement, ForeignKey, String, and_, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models import audit
@@ -53,18 +53,37 @@ class Invitation(Base):
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > utcnow()
 
 
+def _open() -> ColumnElement[bool]:
+    """The SQL of `Invitation.is_open`: its link still works."""
+    return and_(
+        Invitation.accepted_at.is_(None),
+        Invitation.revoked_at.is_(None),
+        Invitation.expires_at > utcnow(),
+    )
+
+
 def open_invitations(session: Session, company: Company) -> list[Invitation]:
     return list(
         session.scalars(
             select(Invitation)
-            .where(
-                Invitation.company_id == company.id,
-                Invitation.accepted_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.expires_at > utcnow(),
-            )
+            .where(Invitation.company_id == company.id, _open())
             .order_by(Invitation.created_at)
         )
+    )
+
+
+def open_invitation_to(session: Session, company: Company, email: str) -> Invitation | None:
+    """The invitation to `company` whose link still works for `email`, if any: the one a new
+    invitation to the same address would replace (see `invite`)."""
+    return session.scalar(
+        select(Invitation)
+        .where(
+            Invitation.company_id == company.id,
+            Invitation.email == normalize_email(email),
+            _open(),
+        )
+        .order_by(Invitation.created_at.desc())
+        .limit(1)
     )
 
 
@@ -73,7 +92,9 @@ def invite(
 ) -> tuple[Invitation, str]:
     """Invites `email` to `company` with `role`, e-mails the link, and returns the invitation
     and the secret of its link. Refuses an e-mail that already has access (field `email`). A
-    new invitation to the same address replaces the open one, so only the latest link works."""
+    new invitation to the same address replaces the open one: that one is revoked (audited as
+    `invitation.replaced`), so only the latest link works. `open_invitation_to` tells
+    beforehand whether there is one."""
     email = normalize_email(email)
     member = session.scalar(
         select(Membership.id)
@@ -82,17 +103,15 @@ def invite(
     )
     if member is not None:
         raise DomainError(N_("This person already has access to the company."), "email")
-    session.execute(
-        update(Invitation)
-        .where(
-            Invitation.company_id == company.id,
-            Invitation.email == email,
-            Invitation.accepted_at.is_(None),
-            Invitation.revoked_at.is_(None),
+    replaced = list(
+        session.scalars(
+            select(Invitation).where(
+                Invitation.company_id == company.id, Invitation.email == email, _open()
+            )
         )
-        .values(revoked_at=utcnow()),
-        execution_options={"synchronize_session": False},
     )
+    for earlier in replaced:
+        earlier.revoked_at = utcnow()
     raw = new_secret()
     invitation = Invitation(
         company=company,
@@ -113,6 +132,16 @@ def invite(
         email=email,
         role=role.value,
     )
+    for earlier in replaced:
+        audit.record(
+            session,
+            "invitation.replaced",
+            actor=actor,
+            target=earlier,
+            company_id=company.id,
+            email=email,
+            replaced_by=invitation.id,
+        )
     notify(
         session,
         to=email,

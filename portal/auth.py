@@ -31,6 +31,7 @@ from models.memberships import accept_invitation, find_invitation
 from models.passwords import MAX_LENGTH
 from models.signin import TokenPurpose, check_credentials, find_token, request_password_reset
 from models.signin import set_password_with_token as set_password_op
+from portal import home
 
 blueprint = Blueprint("auth", __name__)
 
@@ -62,9 +63,11 @@ class EmptyForm(Form):
 
 
 def landing_url() -> str:
+    """After sign-in: staff to the back office; a customer as the portal's landing decides
+    (one company: its overview)."""
     if current_user.is_staff:
         return url_for("backoffice.index")
-    return url_for("portal.companies")
+    return home.landing_url()
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

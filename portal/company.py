@@ -9,7 +9,10 @@ from flask import Blueprint, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import MethodNotAllowed
 
+from core.cards import cards_for
 from core.errors import render_error
+from core.extensions import db
+from core.i18n import local_today
 from core.navigation import menu_item
 from core.permissions import requires
 from core.scope import current_scope, enter_company
@@ -42,4 +45,7 @@ def _no_such_page(error: MethodNotAllowed) -> Any:
 @blueprint.route("/")
 @requires("company.view")
 def overview() -> str:
-    return render_template("portal/company/overview.html", scope=current_scope())
+    """The company at a glance: the cards the areas contribute that the role may see."""
+    scope = current_scope()
+    cards = cards_for(db.session, [scope.membership], local_today())[scope.company_id]
+    return render_template("portal/company/overview.html", scope=scope, cards=cards)

@@ -1,20 +1,27 @@
 """Invoices of the current company: a filtered list with the unpaid total, the detail, the
-PDF (rendered once per version, then served as stored), and the switcher badge."""
+PDF (rendered once per version, then served as stored), the switcher badge and the
+overview's "To pay" card."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
 from flask import abort, current_app, render_template, request
-from flask_babel import format_currency, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, extract, func, select
-from sqlalchemy.orm import Session, selectinload
+from flask_babel import ngettext
+from sqlalchemy import Select, case, extract, func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from core import pdf
 from core.badges import Badge, badge_provider
+from core.cards import Card, overview_card
 from core.errors import render_error
 from core.extensions import db, limiter
-from core.i18n import local_today
+from core.i18n import local_today, money_text
 from core.navigation import menu_item
 from core.pagination import paginate, requested_page
 from core.pdf import PdfUnavailable
@@ -23,6 +30,7 @@ from core.scope import current_scope
 from core.storage import send_stored
 from models.billing import Invoice, InvoiceStatus, overdue_filter, unpaid_summary
 from models.billing.documents import invoice_pdf, stored_invoice_pdf
+from models.billing.payment_codes import invoice_payment_code
 from portal.company import blueprint
 
 menu_item("company", "company.invoices", _l("Invoices"), permission="invoices.view", order=10)
@@ -100,7 +108,11 @@ def _invoice(number: str) -> Invoice:
 def invoices_detail(number: str) -> str:
     invoice = _invoice(number)
     return render_template(
-        "portal/invoices/detail.html", scope=current_scope(), invoice=invoice, today=local_today()
+        "portal/invoices/detail.html",
+        scope=current_scope(),
+        invoice=invoice,
+        today=local_today(),
+        payment_code_of=invoice_payment_code,
     )
 
 
@@ -129,15 +141,101 @@ def invoices_pdf(number: str) -> Response | tuple[str, int]:
     return send_stored(stored)
 
 
-@badge_provider("invoices", permission="invoices.view")
+def _unpaid_text(count: int, overdue: int) -> str:
+    """ "3 unpaid invoices, 1 overdue": the badge's sentence and the summary's."""
+    unpaid = ngettext("%(num)d unpaid invoice", "%(num)d unpaid invoices", count)
+    if not overdue:
+        return unpaid
+    late = ngettext("%(num)d overdue", "%(num)d overdue", overdue)
+    return _("%(unpaid)s, %(overdue)s", unpaid=unpaid, overdue=late)
+
+
+def _open_totals(
+    session: Session, company_ids: list[int], today: dt.date
+) -> dict[int, list[tuple[str, int, int, Decimal]]]:
+    """{company_id: [(currency, open invoices, overdue, left to pay)]}, in one query."""
+    rows = session.execute(
+        select(
+            Invoice.company_id,
+            Invoice.currency,
+            func.count(Invoice.id),
+            func.sum(case((Invoice.due_date < today, 1), else_=0)),
+            func.sum(Invoice.gross_total - Invoice.paid_amount),
+        )
+        .where(Invoice.company_id.in_(company_ids), Invoice.is_open)
+        .group_by(Invoice.company_id, Invoice.currency)
+        .order_by(Invoice.company_id, Invoice.currency)
+    )
+    found: dict[int, list[tuple[str, int, int, Decimal]]] = defaultdict(list)
+    for company_id, currency, count, overdue, left in rows:
+        found[company_id].append((currency, count, int(overdue or 0), Decimal(left or 0)))
+    return found
+
+
+@badge_provider(
+    "invoices", permission="invoices.view", summary=lambda count, late: _unpaid_text(count, late)
+)
 def unpaid_invoices(session: Session, company_ids: list[int]) -> dict[int, Badge]:
     badges = {}
-    for company_id, unpaid in unpaid_summary(session, company_ids, local_today()).items():
+    for company_id, per_currency in _open_totals(session, company_ids, local_today()).items():
+        count = sum(c for _cur, c, _o, _l in per_currency)
+        overdue = sum(o for _cur, _c, o, _l in per_currency)
+        to_pay = tuple((currency, left) for currency, _c, _o, left in per_currency)
+        unpaid = ngettext("%(num)d unpaid", "%(num)d unpaid", count)
+        short = unpaid
+        if overdue:
+            late = ngettext("%(num)d overdue", "%(num)d overdue", overdue)
+            short = _("%(unpaid)s, %(overdue)s", unpaid=unpaid, overdue=late)
         badges[company_id] = Badge(
-            label=ngettext("unpaid invoice", "unpaid invoices", unpaid.count),
-            count=unpaid.count,
-            tone="alert" if unpaid.overdue else "attention",
+            short=short,
+            label=_unpaid_text(count, overdue),
+            count=count,
+            icon="icon-invoice",
+            tone="alert" if overdue else "attention",
             endpoint="company.invoices",
-            detail=format_currency(unpaid.balance, "EUR"),
+            detail=" + ".join(money_text(left, currency) for currency, left in to_pay),
+            urgent=overdue,
+            to_pay=to_pay,
         )
     return badges
+
+
+TO_PAY_SHOWN = 5  # open invoices listed on the card; the invoice list has them all
+
+
+@overview_card("to_pay", permission="invoices.view", order=10)
+def to_pay_card(session: Session, company_ids: list[int], today: dt.date) -> dict[int, Card]:
+    """What is left to pay, per currency, and the open invoices, the most urgent first (the
+    overdue ones, then by due date), each with its payment code: one query for all the
+    companies."""
+    open_invoices: dict[int, list[Invoice]] = defaultdict(list)
+    for invoice in session.scalars(
+        select(Invoice)
+        .where(Invoice.company_id.in_(company_ids), Invoice.is_open)
+        .options(joinedload(Invoice.issuer))
+        .order_by(Invoice.due_date, Invoice.issue_date, Invoice.id)
+    ):
+        open_invoices[invoice.company_id].append(invoice)
+    cards = {}
+    for company_id in company_ids:
+        invoices = open_invoices.get(company_id, [])
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for invoice in invoices:
+            totals[invoice.currency] += invoice.balance
+        shown = invoices[:TO_PAY_SHOWN]
+        # What can be paid (a credit, a settlement in the customer's favour, cannot).
+        payable = [(i, invoice_payment_code(i)) for i in shown if i.balance > 0]
+        cards[company_id] = Card(
+            "to_pay",
+            {
+                "totals": dict(sorted(totals.items())),
+                "invoices": shown,
+                "count": len(invoices),
+                "more": len(invoices) - len(shown),
+                "overdue": sum(1 for i in invoices if i.is_overdue(today)),
+                "payable": payable,
+                "today": today,
+            },
+            size="wide",
+        )
+    return cards

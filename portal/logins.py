@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
@@ -16,8 +17,16 @@ from wtforms.validators import DataRequired, Email, Length
 from core.badges import Badge, badge_provider
 from core.extensions import db
 from core.forms import Form, act, options, refusals
+from core.i18n import datetime_text
 from core.navigation import menu_item
-from core.permissions import ROLE_DESCRIPTIONS, ROLE_LABELS, can, requires
+from core.permissions import (
+    CUSTOMER_PERMISSIONS,
+    CUSTOMER_VIEW,
+    ROLE_DESCRIPTIONS,
+    ROLE_LABELS,
+    can,
+    requires,
+)
 from core.scope import current_scope
 from models.db import utcnow
 from models.identity import CustomerRole, Membership
@@ -25,6 +34,7 @@ from models.memberships import (
     Invitation,
     change_role,
     invite,
+    open_invitation_to,
     open_invitations,
     revoke_invitation,
     revoke_membership,
@@ -38,13 +48,28 @@ def role_choices() -> list[tuple[str, str]]:
     return [(role.value, str(ROLE_LABELS[role])) for role in CustomerRole]
 
 
+def _privilege(role: CustomerRole) -> tuple[int, int]:
+    """How much a role may do, from the permission table: what it may change first (a
+    viewer changes nothing), then what it may see."""
+    granted = CUSTOMER_PERMISSIONS[role]
+    return len(granted - CUSTOMER_VIEW), len(granted)
+
+
+def invite_role_choices() -> list[tuple[str, str]]:
+    """The roles to invite with, the least privileged first: the one offered."""
+    return [(role.value, str(ROLE_LABELS[role])) for role in sorted(CustomerRole, key=_privilege)]
+
+
 class InviteForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    # Starts at the least privileged role: more access is a choice, never a default.
     role = SelectField(_l("Role"), validators=[DataRequired()])
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = options(role_choices())
+        self.role.choices = options(invite_role_choices())
+        if not self.is_submitted():
+            self.role.data = min(CustomerRole, key=_privilege).value
 
 
 class RoleForm(Form):
@@ -92,6 +117,7 @@ def invite_login() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _page(form, 422)
     with refusals(form):
+        earlier = open_invitation_to(db.session, scope.company, form.email.data)
         invitation, _secret = invite(
             db.session,
             actor=current_user._get_current_object(),
@@ -99,7 +125,18 @@ def invite_login() -> Response | tuple[str, int]:
             email=form.email.data,
             role=CustomerRole(form.role.data),
         )
-        flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+        if earlier is None:
+            flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+        else:
+            flash(
+                _(
+                    "Invitation sent to %(email)s. The link in the earlier invitation "
+                    "(sent %(sent)s) no longer works: only the new one does.",
+                    email=invitation.email,
+                    sent=datetime_text(earlier.created_at, "short"),
+                ),
+                "success",
+            )
         return redirect(url_for("company.logins"))
     return _page(form, 422)
 
@@ -155,7 +192,15 @@ def withdraw_invitation(invitation_id: int) -> Response:
     return redirect(url_for("company.logins"))
 
 
-@badge_provider("invitations", permission="company.logins.manage")
+def _waiting_text(count: int, _urgent: int = 0) -> str:
+    return ngettext(
+        "%(num)d invitation waiting to be accepted",
+        "%(num)d invitations waiting to be accepted",
+        count,
+    )
+
+
+@badge_provider("invitations", permission="company.logins.manage", summary=_waiting_text)
 def pending_invitations(session: Session, company_ids: list[int]) -> dict[int, Badge]:
     rows = session.execute(
         select(Invitation.company_id, func.count(Invitation.id))
@@ -169,7 +214,12 @@ def pending_invitations(session: Session, company_ids: list[int]) -> dict[int, B
     )
     return {
         company_id: Badge(
-            label=_("Pending invitations"), count=count, tone="info", endpoint="company.logins"
+            short=ngettext("%(num)d invitation", "%(num)d invitations", count),
+            label=_waiting_text(count),
+            count=count,
+            icon="icon-invitation",
+            tone="info",
+            endpoint="company.logins",
         )
         for company_id, count in rows
     }

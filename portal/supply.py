@@ -4,16 +4,16 @@ the self-reading form for points that allow it."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import secrets
+from collections import defaultdict
 from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -24,22 +24,27 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
 from core.badges import Badge, badge_provider
-from core.consumption import consumption_block, register_label
+from core.cards import Card, overview_card
+from core.consumption import added_up, consumption_block, register_label, year_on_year
+from core.exports import csv_response
 from core.extensions import db
 from core.forms import Form, refusals, show_domain_error
 from core.i18n import local_today
 from core.navigation import menu_item
 from core.permissions import can, requires
 from core.scope import current_scope
-from core.storage import IMAGE_TYPES, download, read_upload, send_stored
+from core.storage import IMAGE_TYPES, read_upload, send_stored
 from models import audit
 from models.db import utcnow
 from models.errors import DomainError
 from models.labels import label_of
 from models.supply import (
+    Commodity,
     Contract,
     Meter,
+    MonthTotal,
     ReadingSubmission,
+    ReadingWindow,
     RegisterValue,
     SupplyPoint,
     add_months,
@@ -55,6 +60,7 @@ from models.supply import (
     register_field,
     submit_reading,
 )
+from models.supply.history import monthly_consumption_by_point, self_reading_points
 from portal.company import blueprint
 
 menu_item(
@@ -306,26 +312,37 @@ def supply_points_photo(code: str, submission_id: int) -> Response:
     return send_stored(submission.photo, inline=True)
 
 
-def plain(value: Decimal | None) -> str:
-    """A number for a machine: no grouping, a decimal point, no exponent, no trailing zeros."""
-    return "" if value is None else format(value.normalize(), "f")
-
-
-def csv_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text: one starting with = + - @ (or a tab or carriage
-    return) would be read as a formula, so it gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
-
-
 @blueprint.route("/supply-points/<code>/readings.csv")
 @requires("supply.view")
 def supply_points_export(code: str) -> Response:
     point = _point(code)
     rows = readings_with_consumption(db.session, point)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    in_order = sorted(rows, key=lambda pair: (pair[0].reading_date, pair[0].register.position))
+    audit.record(
+        db.session,
+        "readings.exported",
+        actor=current_user._get_current_object(),
+        target=point,
+        company_id=point.company_id,
+        rows=len(rows),
+    )
+    return csv_response(
+        (
+            (
+                reading.reading_date,
+                reading.register.meter.serial_number,
+                reading.register.code,
+                reading.value.normalize(),
+                consumption.normalize() if consumption is not None else None,
+                point.commodity.unit,
+                _("yes") if reading.rollover else "",
+                _(label_of(reading.status)),
+                _(label_of(reading.submission.source)),
+                reading.submission.submitted_at,
+                reading.review_note or "",
+            )
+            for reading, consumption in in_order
+        ),
         [
             _("Date"),
             _("Meter"),
@@ -338,51 +355,89 @@ def supply_points_export(code: str) -> Response:
             _("Source"),
             _("Received (UTC)"),
             _("Note"),
-        ]
-    )
-    in_order = sorted(rows, key=lambda pair: (pair[0].reading_date, pair[0].register.position))
-    for reading, consumption in in_order:
-        writer.writerow(
-            csv_cell(cell)
-            for cell in (
-                reading.reading_date.isoformat(),
-                reading.register.meter.serial_number,
-                reading.register.code,
-                plain(reading.value),
-                plain(consumption),
-                point.commodity.unit,
-                _("yes") if reading.rollover else "",
-                _(label_of(reading.status)),
-                _(label_of(reading.submission.source)),
-                reading.submission.submitted_at.strftime("%Y-%m-%d %H:%M"),
-                reading.review_note or "",
-            )
-        )
-    audit.record(
-        db.session,
-        "readings.exported",
-        actor=current_user._get_current_object(),
-        target=point,
-        company_id=point.company_id,
-        rows=len(rows),
-    )
-    return download(
-        out.getvalue().encode("utf-8-sig"),
+        ],
         filename=f"readings-{point.code}.csv",
-        content_type="text/csv",
     )
 
 
-@badge_provider("readings_due", permission="readings.submit")
+def _due_text(count: int, _urgent: int = 0) -> str:
+    return ngettext(
+        "%(num)d supply point needs a reading", "%(num)d supply points need a reading", count
+    )
+
+
+@badge_provider("readings_due", permission="readings.submit", summary=_due_text)
 def readings_due(session: Session, company_ids: list[int]) -> dict[int, Badge]:
     """Supply points whose reading window is open and that have no reading for the period
     (see models.supply.history for the window)."""
     return {
         company_id: Badge(
-            label=_("Readings due"),
+            short=ngettext("%(num)d reading due", "%(num)d readings due", len(point_ids)),
+            label=_due_text(len(point_ids)),
             count=len(point_ids),
+            icon="icon-meter",
             tone="attention",
             endpoint="company.supply_points",
         )
         for company_id, point_ids in points_due(session, company_ids, local_today()).items()
     }
+
+
+def _next_window(today: dt.date) -> ReadingWindow | None:
+    """The reading window open on `today`, or the next one to open."""
+    for days in range(32):
+        window = reading_window(today + dt.timedelta(days=days))
+        if window is not None:
+            return window
+    return None
+
+
+@overview_card("readings_due", permission="readings.submit", order=30)
+def readings_due_card(session: Session, company_ids: list[int], today: dt.date) -> dict[int, Card]:
+    """The supply points that need a reading now, each with the way to submit it, for the
+    companies that read their own meters: one query."""
+    window = reading_window(today)
+    return {
+        company_id: Card(
+            "readings_due",
+            {
+                "points": [point for point, due in points if due],
+                "open": window is not None,
+                "window": window or _next_window(today),
+            },
+        )
+        for company_id, points in self_reading_points(session, company_ids, today).items()
+    }
+
+
+CONSUMPTION_MONTHS = 24  # the overview compares the last 12 months with the 12 before
+
+
+@overview_card("consumption", permission="supply.view", order=40)
+def consumption_card(session: Session, company_ids: list[int], today: dt.date) -> dict[int, Card]:
+    """Per commodity, the company's consumption of the last 12 whole months against the same
+    months a year earlier, all its supply points together: one query for all the companies."""
+    series: dict[int, dict[Commodity, list[list[MonthTotal]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    # Whole months: this month's first days would look like a drop against a full month.
+    last_month = today.replace(day=1) - dt.timedelta(days=1)
+    by_point = monthly_consumption_by_point(
+        session, company_ids, today=last_month, months=CONSUMPTION_MONTHS
+    )
+    for point, months in by_point.items():
+        series[point.company_id][point.commodity].append(months)
+    cards = {}
+    for company_id in company_ids:
+        blocks = []
+        for commodity, point_months in sorted(series[company_id].items()):
+            name = _(label_of(commodity))
+            block = year_on_year(
+                added_up(point_months),
+                unit=commodity.unit,
+                block_id=f"consumption-{commodity.value}",
+                title=_("%(commodity)s: the last 12 months and a year earlier", commodity=name),
+            )
+            blocks.append((name, block))
+        cards[company_id] = Card("consumption", {"blocks": blocks}, size="wide")
+    return cards

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from models.supply.expected import THOUSANDTH
@@ -104,9 +104,6 @@ def monthly_consumption(
     months up to `today`'s, from its accepted readings. Between two accepted readings of a
     register, consumption is spread evenly over the days, so an interval that spans months
     contributes to each by its days."""
-    first = add_months(today, -(months - 1))
-    totals: dict[dt.date, Decimal] = defaultdict(Decimal)
-    covered: set[dt.date] = set()
     readings = list(
         session.scalars(
             in_sequence(select(Reading))
@@ -114,6 +111,33 @@ def monthly_consumption(
             .options(joinedload(Reading.register))
         )
     )
+    return _month_totals(readings, today=today, months=months)
+
+
+def monthly_consumption_by_point(
+    session: Session, company_ids: list[int], *, today: dt.date, months: int = 24
+) -> dict[SupplyPoint, list[MonthTotal]]:
+    """`monthly_consumption` of every supply point of the companies that has readings, in one
+    query for all of them."""
+    if not company_ids:
+        return {}
+    by_point: dict[SupplyPoint, list[Reading]] = defaultdict(list)
+    for reading in session.scalars(
+        in_sequence(select(Reading))
+        .where(Reading.company_id.in_(company_ids))
+        .options(joinedload(Reading.register), joinedload(Reading.supply_point))
+    ):
+        by_point[reading.supply_point].append(reading)
+    return {
+        point: _month_totals(readings, today=today, months=months)
+        for point, readings in sorted(by_point.items(), key=lambda item: item[0].code)
+    }
+
+
+def _month_totals(readings: list[Reading], *, today: dt.date, months: int) -> list[MonthTotal]:
+    first = add_months(today, -(months - 1))
+    totals: dict[dt.date, Decimal] = defaultdict(Decimal)
+    covered: set[dt.date] = set()
     for sequence in _by_register(readings):
         for before, after, used in counted_intervals(sequence, sequence[0].register.wrap):
             if after.reading_date < first:
@@ -204,26 +228,46 @@ def points_due(session: Session, company_ids: list[int], today: dt.date) -> dict
     that accept self-readings and have no accepted or pending reading in the open window's
     period (a reading waiting for review was sent: nobody is asked for it again; a rejected
     one leaves the point due). Empty between windows."""
+    due: dict[int, set[int]] = defaultdict(set)
     window = reading_window(today)
-    if window is None or not company_ids:
-        return {}
-    has_reading = exists().where(
+    if window is not None and company_ids:
+        stmt = select(SupplyPoint.company_id, SupplyPoint.id).where(
+            SupplyPoint.company_id.in_(company_ids),
+            SupplyPoint.accepts_self_readings,
+            _due_clause(window),
+        )
+        for company_id, point_id in session.execute(stmt):
+            due[company_id].add(point_id)
+    return dict(due)
+
+
+def self_reading_points(
+    session: Session, company_ids: list[int], today: dt.date
+) -> dict[int, list[tuple[SupplyPoint, bool]]]:
+    """{company_id: its points that accept self-readings, by code, each with whether it is due
+    for a reading as `points_due` says}, in one query (for a page that lists them)."""
+    window = reading_window(today)
+    due = _due_clause(window) if window is not None else false()
+    found: dict[int, list[tuple[SupplyPoint, bool]]] = defaultdict(list)
+    if company_ids:
+        stmt = (
+            select(SupplyPoint, due.label("due"))
+            .where(SupplyPoint.company_id.in_(company_ids), SupplyPoint.accepts_self_readings)
+            .order_by(SupplyPoint.code)
+        )
+        for point, is_due in session.execute(stmt):
+            found[point.company_id].append((point, bool(is_due)))
+    return dict(found)
+
+
+def _due_clause(window: ReadingWindow) -> ColumnElement[bool]:
+    """A supply point (that accepts self-readings) has no reading counting for `window`."""
+    return ~exists().where(
         Reading.supply_point_id == SupplyPoint.id,
         Reading.in_sequence,
         Reading.reading_date >= window.counts_from,
         Reading.reading_date <= window.closes,
     )
-    rows = session.execute(
-        select(SupplyPoint.company_id, SupplyPoint.id).where(
-            SupplyPoint.company_id.in_(company_ids),
-            SupplyPoint.accepts_self_readings,
-            ~has_reading,
-        )
-    )
-    due: dict[int, set[int]] = defaultdict(set)
-    for company_id, point_id in rows:
-        due[company_id].add(point_id)
-    return dict(due)
 
 
 def recent_decisions(session: Session, point: SupplyPoint, *, since: dt.datetime) -> list[Reading]:

@@ -1,5 +1,6 @@
-"""The company switcher in a real browser: signing in, the company cards and their badges,
-switching company from the header, signing out, and a company the login cannot see."""
+"""The company switcher in a real browser: signing in, the company cards, their badges and
+what they add up to, switching company from the header, signing out, and a company the login
+cannot see."""
 
 from __future__ import annotations
 
@@ -32,18 +33,25 @@ def test_jan_sees_his_three_companies_switches_to_beta_and_signs_out(
     beta = cards.filter(has=page.get_by_role("heading", name=BETA, exact=True))
     badges = beta.get_by_role("list", name="Needs attention").get_by_role("listitem")
     expect(badges).to_have_count(2)
-    expect(badges.nth(0)).to_contain_text("unpaid invoice")
-    expect(badges.nth(1)).to_contain_text("Pending invitations")
-    expect(badges.locator(".badge")).to_have_text(["1", "1"])
+    expect(badges.locator(".badge")).to_have_text(
+        ["1 unpaid invoice", "1 invitation waiting to be accepted"]
+    )
+    expect(badges.nth(0)).to_contain_text("to pay")
     expect(badges.nth(1).get_by_role("link")).to_have_attribute("href", "/c/beta-services/logins")
     expect(beta.get_by_text("Nothing needs your attention.")).to_have_count(0)
 
     alfa = cards.filter(has=page.get_by_role("heading", name=ALFA, exact=True))
     alfa_badges = alfa.get_by_role("list", name="Needs attention").get_by_role("listitem")
     expect(alfa_badges).to_have_count(1)
-    expect(alfa_badges).to_contain_text("unpaid invoices")
-    expect(alfa_badges.locator(".badge")).to_have_text("2")
+    expect(alfa_badges.locator(".badge")).to_have_text("2 unpaid invoices, 1 overdue")
     expect(alfa_badges.locator(".badge")).to_have_class(re.compile("badge-alert"))  # overdue
+    expect(alfa_badges.locator(".badge svg.icon")).to_have_attribute("aria-hidden", "true")
+
+    # Above the cards, what the three add up to.
+    summary = page.get_by_role("region", name="All your companies together")
+    expect(summary.locator(".summary-todo .badge")).to_have_text(
+        ["4 unpaid invoices, 1 overdue", "1 invitation waiting to be accepted"]
+    )
 
     screenshot = tmp_path / "companies.png"
     page.screenshot(path=screenshot, full_page=True)
@@ -58,6 +66,11 @@ def test_jan_sees_his_three_companies_switches_to_beta_and_signs_out(
     expect(menu).to_be_visible()
     expect(menu.locator("li:not(.all) .name")).to_have_text([ALFA, BETA, GAMMA])
     expect(menu.get_by_role("link", name="All companies")).to_be_visible()
+    # Each badge shows what it counts, and says it in full to a screen reader.
+    alfa_link = menu.get_by_role("link", name=re.compile(rf"^{re.escape(ALFA)}"))
+    expect(alfa_link.locator(".badge span[aria-hidden=true]")).to_have_text("2 unpaid, 1 overdue")
+    expect(alfa_link).to_have_accessible_name(re.compile(r"2 unpaid invoices, 1 overdue"))
+    expect(menu.locator("[title]")).to_have_count(0)
 
     menu.get_by_role("link", name=BETA).click()
     expect(page).to_have_url(f"{live_server}/c/beta-services/")
@@ -76,9 +89,13 @@ def test_jan_sees_his_three_companies_switches_to_beta_and_signs_out(
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
 
 
-def test_anna_sees_only_alfa(page: Page, live_server: str) -> None:
+def test_anna_lands_on_alfa_and_sees_only_alfa(page: Page, live_server: str) -> None:
     browser_sign_in(page, ANNA)
+    expect(page).to_have_url(f"{live_server}/c/alfa-trade/")  # her only company
+    expect(page.get_by_role("heading", level=1)).to_have_text(ALFA)
 
+    page.goto("/companies")
+    expect(page.get_by_role("region", name="All your companies together")).to_have_count(0)
     cards = page.locator("li.company-card")
     expect(cards).to_have_count(1)
     expect(cards.get_by_role("heading", level=2)).to_have_text([ALFA])

@@ -10,6 +10,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from models.audit import AuditEvent
+from models.db import utcnow
 from models.errors import DomainError
 from models.identity import Company, CustomerRole, Membership, find_account
 from models.memberships import (
@@ -18,6 +19,7 @@ from models.memberships import (
     change_role,
     find_invitation,
     invite,
+    open_invitation_to,
     open_invitations,
     revoke_invitation,
     revoke_membership,
@@ -132,6 +134,62 @@ def test_inviting_again_replaces_the_open_invitation(session, people):
     assert find_invitation(session, first) is None
     assert [i.role for i in open_invitations(session, people.beta)] == [CustomerRole.MANAGER]
     assert find_invitation(session, second) is not None
+    with pytest.raises(DomainError):
+        accept_invitation(
+            session, first, account=None, full_name="X", password="tidal copper saffron 31"
+        )
+
+
+def test_the_invitation_a_new_one_would_replace_is_known_beforehand(session, people):
+    assert open_invitation_to(session, people.beta, "x@example.com") is None
+    earlier, _ = invite(
+        session,
+        actor=people.jan,
+        company=people.beta,
+        email="x@example.com",
+        role=CustomerRole.VIEWER,
+    )
+    assert open_invitation_to(session, people.beta, " X@Example.COM ") is earlier
+    assert open_invitation_to(session, people.alfa, "x@example.com") is None
+    latest, _ = invite(
+        session,
+        actor=people.jan,
+        company=people.beta,
+        email="x@example.com",
+        role=CustomerRole.VIEWER,
+    )
+    assert earlier.revoked_at is not None and not earlier.is_open
+    assert open_invitation_to(session, people.beta, "x@example.com") is latest
+    replaced = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "invitation.replaced")
+    ).one()
+    assert replaced.target_id == str(earlier.id)
+    assert replaced.detail_map["replaced_by"] == latest.id
+
+
+def test_an_expired_invitation_is_not_replaced_but_stays_expired(session, people):
+    expired, _ = invite(
+        session,
+        actor=people.jan,
+        company=people.beta,
+        email="x@example.com",
+        role=CustomerRole.VIEWER,
+    )
+    expired.expires_at = utcnow() - dt.timedelta(minutes=1)
+    session.flush()
+    assert open_invitation_to(session, people.beta, "x@example.com") is None
+    invite(
+        session,
+        actor=people.jan,
+        company=people.beta,
+        email="x@example.com",
+        role=CustomerRole.VIEWER,
+    )
+    assert expired.revoked_at is None
+    assert (
+        session.scalars(select(AuditEvent).where(AuditEvent.action == "invitation.replaced")).all()
+        == []
+    )
 
 
 def test_a_withdrawn_invitation_cannot_be_accepted(session, people):

@@ -119,3 +119,81 @@ def test_the_supply_point_list_shows_each_point_s_next_advance(client, people, s
     assert format_date(upcoming.due_date, locale="en") in row and "€99.00" in row
     other_row = page[page.index(other.code) :]
     assert "€99.00" not in other_row[: other_row.index("</tr>")]
+
+
+def test_each_calendar_event_says_how_to_pay_it(client, people, session, schedule):
+    """Amount, the payee's IBAN (of the issuer of the company's latest invoice) and the
+    variable symbol, readable in the reminder itself."""
+    from tests import factories
+
+    factories.invoice(session, people.alfa)
+    session.commit()
+    client.login(people.jan.email)
+    calendar = Calendar.from_ical(client.get(f"/c/{people.alfa.slug}/advances.ics").data)
+    first = next(iter(calendar.walk("VEVENT")))
+    description = str(first.get("description"))
+    assert "Amount: €420.00" in description
+    assert "IBAN: SK31 1200 0000 1987 4263 7541" in description
+    assert "Payee: Energia Slovensko, a.s." in description
+    assert "Variable symbol: 91000001" in description
+    assert first.walk("VALARM")[0].decoded("trigger") == dt.timedelta(days=-2)
+
+
+def test_without_any_invoice_the_event_still_has_the_amount_and_variable_symbol(
+    client, people, schedule
+):
+    client.login(people.jan.email)
+    calendar = Calendar.from_ical(client.get(f"/c/{people.alfa.slug}/advances.ics").data)
+    description = str(next(iter(calendar.walk("VEVENT"))).get("description"))
+    assert "Amount: €420.00" in description and "Variable symbol: 91000001" in description
+    assert "IBAN" not in description
+
+
+def year_links(page: str) -> dict[str, int]:
+    import re
+
+    return {
+        rel: int(year)
+        for year, rel in re.findall(r'href="[^"]*advances\?year=(\d+)" rel="(prev|next)"', page)
+    }
+
+
+def test_the_year_links_lead_only_to_years_with_a_schedule(client, people, session, schedule):
+    this_year = dt.date.today().year
+    schedule_advances(
+        session,
+        actor=people.admin,
+        company=people.alfa,
+        supply_point_id=None,
+        first_due=dt.date(this_year - 2, 6, 30),
+        months=2,
+        amount=Decimal("300.00"),
+        variable_symbol="91000002",
+    )
+    session.commit()
+    client.login(people.jan.email)
+    page = client.get(f"/c/{people.alfa.slug}/advances").get_data(as_text=True)
+    # Last year has none: the previous link skips it; next year has none: no next link.
+    assert year_links(page) == {"prev": this_year - 2}
+    older = client.get(f"/c/{people.alfa.slug}/advances?year={this_year - 2}")
+    assert year_links(older.get_data(as_text=True)) == {"next": this_year}
+
+
+def test_an_empty_year_asked_directly_says_so_and_offers_the_years_with_a_schedule(
+    client, people, schedule
+):
+    this_year = dt.date.today().year
+    client.login(people.jan.email)
+    page = client.get(f"/c/{people.alfa.slug}/advances?year={this_year + 1}").get_data(as_text=True)
+    assert f"No advance payments are scheduled for {this_year + 1}." in page
+    assert "Years with advance payments:" in page
+    assert f'href="/c/{people.alfa.slug}/advances?year={this_year}">{this_year}</a>' in page
+    assert year_links(page) == {"prev": this_year}
+    assert "Add to my calendar" not in page
+
+
+def test_a_company_without_any_schedule_has_no_year_links(client, people, schedule):
+    client.login(people.jan.email)
+    page = client.get(f"/c/{people.beta.slug}/advances").get_data(as_text=True)
+    assert year_links(page) == {} and 'aria-label="Years"' not in page
+    assert "Beta Services s.r.o. has no advance payment schedule." in page

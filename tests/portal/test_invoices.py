@@ -15,7 +15,9 @@ from sqlalchemy import func, select
 
 import core.pdf
 from models.billing import InvoicePdf, record_payment
+from models.billing.payment_codes import invoice_payment_code
 from tests import factories
+from tests.helpers import pay_by_square_fields, payment_of
 
 
 @pytest.fixture
@@ -69,7 +71,8 @@ def test_the_switcher_badge_counts_unpaid_invoices_with_their_total(client, peop
     page = client.get("/companies").get_data(as_text=True)
     main = page[page.index("<main") :]
     alfa = main[main.index("Alfa Trade") : main.index("Beta Services")]
-    assert '<span class="badge badge-alert">2</span> unpaid invoices · €289.20' in alfa
+    assert "2 unpaid invoices, 1 overdue" in alfa and "€289.20 to pay" in alfa
+    assert 'class="badge badge-alert badge-full"' in alfa  # one is overdue
 
 
 def test_an_invoice_of_another_company_is_404(client, people, invoices):
@@ -96,7 +99,9 @@ def test_the_detail_shows_lines_and_payment_details(client, people, invoices):
     client.login(people.jan.email)
     page = client.get(f"/c/{people.alfa.slug}/invoices/2026-0042").get_data(as_text=True)
     assert "Electricity" in page and "€0.25" in page and "€144.60" in page
-    assert factories.ISSUER_IBAN in page
+    # How to pay: the IBAN grouped as people read it, beside the QR code of what is left.
+    assert "SK31 1200 0000 1987 4263 7541" in page and "PAY by square" in page
+    assert page.count('<figure class="qr"') == 1
 
 
 def pdf_of(client, people, number="2026-0042"):
@@ -110,7 +115,8 @@ def test_the_pdf_carries_number_total_and_iban(client, people, invoices):
     response = pdf_of(client, people)
     assert response.mimetype == "application/pdf"
     text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
-    assert "2026-0042" in text and "€144.60" in text and factories.ISSUER_IBAN in text
+    assert "2026-0042" in text and "€144.60" in text
+    assert "SK31 1200 0000 1987 4263 7541" in text  # grouped as people read an IBAN
     assert "Alfa Trade s.r.o." in text and "Energia Slovensko" in text
 
 
@@ -130,14 +136,37 @@ def decode_qr(pdf: bytes) -> str:
     return found[0].text
 
 
-def test_the_qr_code_is_an_epc_payment_a_banking_app_can_read(client, people, invoices):
+def test_the_qr_code_is_the_payment_a_slovak_banking_app_reads(client, people, invoices):
+    """The issuer's account is Slovak: PAY by square, with the same payload the overview
+    shows for the invoice."""
     client.login(people.jan.email)
-    payload = decode_qr(pdf_of(client, people).data).split("\n")
-    assert payload[:4] == ["BCD", "002", "1", "SCT"]
-    assert payload[5] == "Energia Slovensko, a.s."
-    assert payload[6] == factories.ISSUER_IBAN
-    assert payload[7].startswith("EUR") and Decimal(payload[7][3:]) == Decimal("144.60")
-    assert "2026-0042" in payload[-1]
+    payload = decode_qr(pdf_of(client, people).data)
+    assert payment_of(payload) == (factories.ISSUER_IBAN, Decimal("144.60"), "20260042")
+    fields = pay_by_square_fields(payload)
+    assert "2026-0042" in fields and "Energia Slovensko, a.s." in fields
+    assert payload == invoice_payment_code(invoices[0]).payload
+    text = PdfReader(io.BytesIO(pdf_of(client, people).data)).pages[0].extract_text()
+    assert "PAY by square" in text  # the scheme is named beside the code
+
+
+@pytest.mark.parametrize(
+    ("iban", "scheme", "starts"),
+    [
+        ("CZ6508000000192000145399", "QR Platba", "SPD*1.0*"),
+        ("DE89370400440532013000", "EPC QR (SEPA)", "BCD\n002\n1\nSCT"),
+    ],
+)
+def test_a_czech_or_german_account_gets_its_countrys_code(
+    client, people, session, iban, scheme, starts
+):
+    invoice = factories.invoice(session, people.alfa, "2026-0043", due="2099-11-15", iban=iban)
+    session.commit()
+    client.login(people.jan.email)
+    pdf = pdf_of(client, people, "2026-0043").data
+    payload = decode_qr(pdf)
+    assert payload.startswith(starts) and payload == invoice_payment_code(invoice).payload
+    assert payment_of(payload) == (iban, Decimal("144.60"), "20260043")
+    assert scheme in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
 
 
 def test_a_second_download_serves_the_stored_bytes_without_rendering(
@@ -168,8 +197,8 @@ def test_a_payment_makes_a_new_version_with_a_new_pdf(client, people, invoices, 
     session.commit()
     second = pdf_of(client, people).data
     assert second != first
-    amount = decode_qr(second).split("\n")[7]
-    assert Decimal(amount[3:]) == Decimal("100.00")  # the QR asks for what is left
+    _iban, amount, _vs = payment_of(decode_qr(second))
+    assert amount == Decimal("100.00")  # the QR asks for what is left
     assert session.scalar(select(func.count(InvoicePdf.id))) == 2
 
 

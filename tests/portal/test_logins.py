@@ -13,7 +13,7 @@ from models.identity import CustomerRole, find_account
 from models.memberships import Invitation
 from models.outbox import OutboxMessage
 from tests import factories
-from tests.helpers import mails_to
+from tests.helpers import mails_to, text_of
 
 
 def invitation_path(session, email: str) -> str:
@@ -203,3 +203,64 @@ def test_an_owner_withdraws_an_invitation(client, other_client, people, session)
     invitation_id = session.scalar(select(Invitation.id))
     client.post_form(f"/c/{people.alfa.slug}/logins/invitations/{invitation_id}/revoke")
     assert other_client.get(path).status_code == 410
+
+
+def invite_select(page: str) -> list[tuple[str, bool]]:
+    """The invite form's role options: (value, selected), in the order offered."""
+    form = page[page.index('id="invite"') :]
+    select_html = form[form.index("<select") : form.index("</select>")]
+    return [
+        (re.search(r'value="([^"]+)"', option).group(1), " selected" in option)
+        for option in re.findall(r"<option[^>]*>", select_html)
+    ]
+
+
+def test_the_invite_form_starts_at_the_least_privileged_role(client, people):
+    """Viewer changes nothing; more access is a choice the owner makes, never the default."""
+    client.login(people.jan.email)
+    page = client.get(f"/c/{people.alfa.slug}/logins").get_data(as_text=True)
+    offered = invite_select(page)
+    assert offered[0] == ("viewer", True)
+    assert [value for value, selected in offered if selected] == ["viewer"]
+    assert offered[-1] == ("owner", False)
+    assert {value for value, _ in offered} == {role.value for role in CustomerRole}
+
+
+def test_a_refused_invitation_keeps_the_role_the_owner_chose(client, people):
+    client.login(people.jan.email)
+    page = client.post_form(
+        f"/c/{people.alfa.slug}/logins", {"email": people.anna.email, "role": "manager"}
+    ).get_data(as_text=True)
+    assert [value for value, selected in invite_select(page) if selected] == ["manager"]
+
+
+def test_inviting_an_address_again_says_the_earlier_link_stops_working_and_it_does(
+    client, other_client, people, session
+):
+    client.login(people.jan.email)
+    first = client.post_form(
+        f"/c/{people.alfa.slug}/logins", {"email": "x@example.com", "role": "viewer"}
+    )
+    assert "no longer works" not in client.get(first.location).get_data(as_text=True)
+    first_path = invitation_path(session, "x@example.com")
+    again = client.post_form(
+        f"/c/{people.alfa.slug}/logins", {"email": "X@Example.com", "role": "accountant"}
+    )
+    notice = text_of(client.get(again.location))
+    assert "Invitation sent to x@example.com. The link in the earlier invitation (sent " in notice
+    assert "no longer works: only the new one does." in notice
+    earlier, latest = [m.body_text for m in mails_to(session, "x@example.com")]
+    latest_path = re.search(r"https://portal\.example\.test(/invitations/\S+)", latest).group(1)
+    assert latest_path != first_path and first_path in earlier
+    assert other_client.get(first_path).status_code == 410
+    assert other_client.get(latest_path).status_code == 200
+    joined = other_client.post_form(
+        first_path,
+        {
+            "full_name": "Late Reader",
+            "password": "orbit saffron kettle 14",
+            "confirm": "orbit saffron kettle 14",
+        },
+    )
+    assert joined.status_code == 410
+    assert find_account(session, "x@example.com") is None
