@@ -1,21 +1,22 @@
 """The company directory: search by name, company ID or e-mail, page through the results,
-and open a company's detail with the logins that can access it."""
+and open a company's page: the one view of it for staff (backoffice/company_view.py)."""
 
 from __future__ import annotations
 
 from flask import current_app, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import exists, or_
+from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice import blueprint
+from backoffice.company_view import company_view
 from core.extensions import db
+from core.i18n import local_today
 from core.navigation import menu_item
 from core.pagination import contains, paginate, requested_page
 from core.permissions import requires
-from core.scope import staff_company, visible_companies
+from core.scope import staff_get, visible_companies
 from models.identity import Account, Company, Membership
-from models.memberships import open_invitations
 
 menu_item(
     "backoffice", "backoffice.companies", _l("Companies"), permission="backoffice.access", order=0
@@ -56,18 +57,17 @@ def companies() -> str:
 @blueprint.route("/companies/<int:company_id>")
 @requires("backoffice.access")
 def companies_detail(company_id: int) -> str:
-    found = staff_company(company_id)
-    members = list(
-        db.session.scalars(
-            select(Membership)
-            .options(joinedload(Membership.account))
-            .where(Membership.company_id == found.id)
-            .order_by(Membership.created_at)
-        )
+    """Everything a staff member on the phone with the company needs on one page: its data,
+    logins, money, advances, supply points and what waits (backoffice/company_view.py)."""
+    found = staff_get(
+        Company,
+        company_id,
+        options=[joinedload(Company.customer_group), selectinload(Company.extra_groups)],
     )
+    today = local_today()
     return render_template(
         "backoffice/companies/detail.html",
         company=found,
-        members=members,
-        invitations=open_invitations(db.session, found),
+        view=company_view(db.session, found, today),
+        today=today,
     )
