@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import io
 import logging
 from dataclasses import dataclass
@@ -45,23 +46,30 @@ class PaymentCode:
 
     def svg(self, *, scale: int = 3) -> Markup:
         """The code as inline SVG: paths drawn from the payload, no text of ours in it."""
-        return Markup(self._qr().svg_inline(scale=scale, border=2, omitsize=True))  # noqa: S704
+        return Markup(_svg(self.scheme, self.payload, scale))  # noqa: S704
 
     def png(self, *, scale: int = 4) -> bytes:
         out = io.BytesIO()
-        self._qr().save(out, kind="png", scale=scale, border=4)
+        _qr(self.scheme, self.payload).save(out, kind="png", scale=scale, border=4)
         return out.getvalue()
 
-    def _qr(self):  # -> segno.QRCode
-        import segno
 
-        # PAY by square is base32hex: the text itself, so segno picks the compact
-        # alphanumeric mode. SPAYD and EPC are UTF-8 bytes, as both schemes name. Error
-        # correction M as the schemes ask, never boosted (EPC fixes the level).
-        data: str | bytes = self.payload
-        if self.scheme != "pay_by_square":
-            data = self.payload.encode("utf-8")
-        return segno.make_qr(data, error="m", boost_error=False)
+# Encoding a QR code (choosing its mask) costs milliseconds, and the overview draws the same
+# open invoices on every visit: the drawing depends on the payload alone, so it is kept.
+@functools.lru_cache(maxsize=1024)
+def _qr(scheme: str, payload: str):  # -> segno.QRCode
+    import segno
+
+    # PAY by square is base32hex: the text itself, so segno picks the compact alphanumeric
+    # mode. SPAYD and EPC are UTF-8 bytes, as both schemes name. Error correction M as the
+    # schemes ask, never boosted (EPC fixes the level).
+    data: str | bytes = payload if scheme == "pay_by_square" else payload.encode("utf-8")
+    return segno.make_qr(data, error="m", boost_error=False)
+
+
+@functools.lru_cache(maxsize=1024)
+def _svg(scheme: str, payload: str, scale: int) -> str:
+    return str(_qr(scheme, payload).svg_inline(scale=scale, border=2, omitsize=True))
 
 
 def scheme_for(iban: str) -> str:
