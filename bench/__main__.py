@@ -1,8 +1,9 @@
 """Runs every benchmark and prints its numbers."""
 
-from bench import billing, overview, switcher
+from bench import billing, overview, pages, switcher
 
 if __name__ == "__main__":
     switcher.main()
     billing.main()
     overview.main()
+    pages.main([])

@@ -12,8 +12,9 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask_babel import format_decimal
 from markupsafe import Markup, escape
+
+from core.i18n import number_text
 
 
 def quantity(value: Decimal | str | None) -> str:
@@ -21,7 +22,7 @@ def quantity(value: Decimal | str | None) -> str:
     kept as text, in an e-mail's parameters)."""
     if value is None or value == "":
         return ""
-    return format_decimal(Decimal(value), format="#,##0.###")
+    return number_text(Decimal(value), "#,##0.###")
 
 
 @dataclass(frozen=True)

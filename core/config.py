@@ -66,6 +66,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "portal_session",
+    # The cookie is signed again only when its content changes: the login session's row
+    # keeps the idle and absolute timeouts, and the cookie expires with the absolute one.
+    "SESSION_REFRESH_EACH_REQUEST": False,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the login session
     "BABEL_TRANSLATION_DIRECTORIES": "translations",

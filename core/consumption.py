@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import Flask
-from flask_babel import format_date, gettext
+from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from core.charts import Bar, bar_chart, quantity
+from core.i18n import date_text
 from models.supply import MonthTotal, Reading, SupplyPoint, monthly_consumption, reason_message
 from models.supply import register_label as _register_label
 
@@ -44,7 +45,7 @@ def reason_text(reading: Reading) -> str:
 
 
 def _month_title(month: MonthTotal, unit: str) -> str:
-    name = format_date(month.month, "LLLL yyyy")
+    name = date_text(month.month, "LLLL yyyy")
     if month.consumption is None:
         return gettext("%(month)s: no readings", month=name)
     return f"{name}: {quantity(month.consumption)} {unit}"
@@ -68,7 +69,7 @@ def month_bars(
         before = previous[i] if previous is not None else None
         bars.append(
             Bar(
-                format_date(month.month, label_format),
+                date_text(month.month, label_format),
                 _month_title(month, unit),
                 month.consumption,
                 year,

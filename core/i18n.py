@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from babel import Locale, dates, numbers
+from babel.support import NullTranslations
 from flask import Flask, has_request_context, request, session
-from flask_babel import get_locale, get_timezone, gettext
+from flask_babel import get_locale, get_timezone, get_translations, gettext
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup, escape
@@ -72,7 +74,7 @@ def date_text(value: dt.date | str | None, format: str = "medium") -> str:
         value = dt.date.fromisoformat(value)
     if value is None:
         return ""
-    return dates.format_date(value, format, locale=formatting_locale())
+    return _date(value, format, formatting_locale())
 
 
 def datetime_text(value: dt.datetime | None, format: str = "medium") -> str:
@@ -90,30 +92,55 @@ def money_text(value: Decimal | None, currency: str = "EUR") -> str:
     """An amount with the currency's decimals (two for the euro), always."""
     if value is None:
         return ""
-    return numbers.format_currency(value, currency, locale=formatting_locale())
+    return _money(value, currency, formatting_locale())
 
 
 def price_text(value: Decimal | None, currency: str = "EUR") -> str:
     """A unit price: cents at least, and every further decimal it has (0.2534 €/kWh)."""
     if value is None:
         return ""
+    return _price(value, currency, formatting_locale())
+
+
+def number_text(value: Decimal | int | None, pattern: str | None = None) -> str:
+    """A quantity or rate in the locale's format, without trailing zeros (rounded as
+    `pattern` says: "#,##0.###" keeps at most three decimals)."""
+    if value is None:
+        return ""
+    return _number(value, pattern, formatting_locale())
+
+
+# Formatting is a pure function of its arguments, and a page writes the same dates and
+# amounts again and again (every row, every request): Babel's pattern work is done once per
+# value. Equal Decimals (1.5 and 1.50) may share an entry: each function below quantizes or
+# normalizes, so they are written the same. Bounded, so no request can grow them.
+@functools.lru_cache(maxsize=4096)
+def _date(value: dt.date, format: str, locale: Locale) -> str:
+    return dates.format_date(value, format, locale=locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _money(value: Decimal, currency: str, locale: Locale) -> str:
+    return numbers.format_currency(value, currency, locale=locale)
+
+
+@functools.lru_cache(maxsize=1024)
+def _price(value: Decimal, currency: str, locale: Locale) -> str:
     return numbers.format_currency(
-        value.normalize(), currency, locale=formatting_locale(), decimal_quantization=False
+        value.normalize(), currency, locale=locale, decimal_quantization=False
     )
 
 
-def number_text(value: Decimal | int | None) -> str:
-    """A quantity or rate in the locale's format, without trailing zeros."""
-    if value is None:
-        return ""
+@functools.lru_cache(maxsize=4096)
+def _number(value: Decimal | int, pattern: str | None, locale: Locale) -> str:
     if isinstance(value, Decimal):
         value = value.normalize() if value % 1 else int(value)
-    return numbers.format_decimal(value, locale=formatting_locale())
+    return numbers.format_decimal(value, pattern, locale=locale)
 
 
 def _label(value: enum.Enum) -> str:
     """How an enum value reads, in the user's language (see models.labels)."""
-    return gettext(label_of(value))
+    return translations().ugettext(label_of(value))
 
 
 def local_today() -> dt.date:
@@ -156,19 +183,41 @@ def sentence(text: T, params: Mapping[str, object]) -> T:
     return text
 
 
+_catalogs: dict[Locale, NullTranslations] = {}
+
+
+def translations() -> NullTranslations:
+    """The current locale's catalog. Flask-Babel finds it anew on every call (several context
+    lookups); a page asks for hundreds of strings, so it is looked up once per locale here.
+    The catalogs are read once per process in any case (Flask-Babel keeps them)."""
+    locale = get_locale()
+    if locale is None:  # outside a request: Flask-Babel's answer, not kept
+        return get_translations()
+    found = _catalogs.get(locale)
+    if found is None:
+        found = _catalogs[locale] = get_translations()
+    return found
+
+
 def _install_sentences(app: Flask) -> None:
-    """Templates' _() and ngettext() go through sentence(), as domain messages do."""
+    """Templates' _() and ngettext(): Jinja's "newstyle" gettext (the text is autoescaped,
+    then formatted with its escaped variables) reading the catalog through translations(),
+    and through sentence(), as domain messages are."""
     env = app.jinja_env
-    plain_gettext: Callable[..., str] = env.globals["gettext"]  # type: ignore[assignment]
-    plain_ngettext: Callable[..., str] = env.globals["ngettext"]  # type: ignore[assignment]
 
     @pass_context
     def gettext_(context: Any, string: str, /, **variables: Any) -> str:
-        return sentence(plain_gettext(context, string, **variables), variables)
+        text = translations().ugettext(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our catalog, trusted as Jinja trusts it
+        return sentence(text % variables, variables) if variables else text % variables
 
     @pass_context
     def ngettext_(context: Any, singular: str, plural: str, num: int, /, **variables: Any) -> str:
-        text = plain_ngettext(context, singular, plural, num, **variables)
-        return sentence(text, variables)
+        variables.setdefault("num", num)
+        text = translations().ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our catalog, trusted as Jinja trusts it
+        return sentence(text % variables, variables)
 
     env.globals.update(gettext=gettext_, ngettext=ngettext_)

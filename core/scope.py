@@ -11,11 +11,12 @@ from typing import Any, TypeVar
 from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, false, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import QueryableAttribute, contains_eager, undefer
 
 from core.extensions import db, login_manager
 from core.permissions import CUSTOMER_PERMISSIONS, can
 from core.security import deny
+from models.files import StoredFile
 from models.identity import Company, CustomerGroup, Membership, team_members
 
 T = TypeVar("T")
@@ -37,6 +38,23 @@ class Scope:
         owner: ColumnElement[int] = getattr(model, "company_id")  # noqa: B009 - any company table
         return select(model).where(owner == self.company_id)
 
+    def stored_file(
+        self, file: QueryableAttribute[Any], *criteria: ColumnElement[bool]
+    ) -> StoredFile:
+        """The stored file that `file` (a relationship such as Contract.document) names on
+        this company's row matching `criteria`, with its bytes: one query, else 404."""
+        model = file.class_
+        owner: ColumnElement[int] = getattr(model, "company_id")  # noqa: B009 - a company table
+        found = db.session.scalar(
+            select(StoredFile)
+            .join_from(model, StoredFile, file)
+            .where(owner == self.company_id, *criteria)
+            .options(undefer(StoredFile.data))
+        )
+        if found is None:
+            abort(404)
+        return found
+
     def get(self, model: type[T], **criteria: Any) -> T:
         """The one row of `model` in this company matching `criteria`, else 404."""
         stmt = self.select(model).filter_by(**criteria)
@@ -46,19 +64,31 @@ class Scope:
         return found
 
 
+def my_memberships() -> list[Membership]:
+    """The signed-in account's memberships with their companies (and main groups), by company
+    name: one query per request, shared by the company scope, the switcher and the landing
+    page."""
+    if "memberships" not in g:
+        g.memberships = list(
+            db.session.scalars(
+                select(Membership)
+                .join(Membership.company)
+                .options(contains_eager(Membership.company).joinedload(Company.customer_group))
+                .where(Membership.account_id == current_user.id)
+                .order_by(Company.legal_name, Company.id)
+            )
+        )
+    return g.memberships
+
+
 def enter_company(slug: str) -> Scope:
     """Resolves the signed-in account's membership in the company `slug` and makes it the
     scope of this request. No membership, or no such company: 404 (the same answer, audited).
     Anonymous: the login page."""
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
-    membership = db.session.scalar(
-        select(Membership)
-        .join(Membership.company)
-        # The group too: pages naming it (the overview) then cost no query of their own.
-        .options(contains_eager(Membership.company).joinedload(Company.customer_group))
-        .where(Company.slug == slug, Membership.account_id == current_user.id)
-    )
+    # The switcher on the page lists every membership anyway: the scope is one of them.
+    membership = next((m for m in my_memberships() if m.company.slug == slug), None)
     if membership is None:
         deny(404, company=slug[:80])
     scope = Scope(

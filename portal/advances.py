@@ -7,7 +7,6 @@ import datetime as dt
 from collections import defaultdict
 
 from flask import current_app, render_template, request
-from flask_babel import format_currency, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from icalendar import Alarm, Calendar, Event
@@ -19,7 +18,7 @@ from werkzeug.wrappers import Response
 from core.cards import Card, overview_card
 from core.errors import render_error
 from core.extensions import db, limiter
-from core.i18n import local_today
+from core.i18n import date_text, local_today, money_text
 from core.navigation import menu_item
 from core.pdf import PdfUnavailable, render_pdf
 from core.permissions import requires
@@ -154,7 +153,7 @@ def next_advances(session: Session, point_ids: list[int]) -> dict[int, str]:
     shown: dict[int, str] = {}
     for advance in due:
         shown.setdefault(
-            advance.supply_point_id, f"{format_date(advance.due_date)} · {_amount(advance)}"
+            advance.supply_point_id, f"{date_text(advance.due_date)} · {_amount(advance)}"
         )
     return shown
 
@@ -163,7 +162,7 @@ NEXT_ADVANCE.append(next_advances)
 
 
 def _amount(advance: AdvancePayment) -> str:
-    return format_currency(advance.amount, advance.currency)
+    return money_text(advance.amount, advance.currency)
 
 
 @blueprint.route("/advances.pdf")

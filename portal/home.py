@@ -8,13 +8,12 @@ from typing import Any
 
 from flask import Blueprint, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
 from werkzeug.wrappers import Response
 
 from core.badges import Badge, badges_for, totals
 from core.extensions import db
-from models.identity import Company, Membership
+from core.scope import my_memberships
+from models.identity import Membership
 
 blueprint = Blueprint("portal", __name__)
 
@@ -53,22 +52,6 @@ def companies() -> str:
         needs_doing=needs_doing,
         to_pay=to_pay,
     )
-
-
-def my_memberships() -> list[Membership]:
-    """The signed-in account's memberships with their companies, by company name; cached for
-    the request (the switcher and the landing page share it)."""
-    if "memberships" not in g:
-        g.memberships = list(
-            db.session.scalars(
-                select(Membership)
-                .join(Membership.company)
-                .options(contains_eager(Membership.company))
-                .where(Membership.account_id == current_user.id)
-                .order_by(Company.legal_name)
-            )
-        )
-    return g.memberships
 
 
 def switcher() -> list[tuple[Membership, list[Badge]]]:

@@ -12,7 +12,7 @@ from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import Select, case, extract, func, select
+from sqlalchemy import Select, extract, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from werkzeug.wrappers import Response
 
@@ -25,10 +25,11 @@ from core.i18n import local_today, money_text
 from core.navigation import menu_item
 from core.pagination import paginate, requested_page
 from core.pdf import PdfUnavailable
-from core.permissions import requires
-from core.scope import current_scope
+from core.permissions import companies_allowing, requires
+from core.request_cache import per_request
+from core.scope import current_scope, my_memberships
 from core.storage import send_stored
-from models.billing import Invoice, InvoiceStatus, overdue_filter, unpaid_summary
+from models.billing import Invoice, InvoiceStatus, Unpaid, overdue_filter, unpaid_summary
 from models.billing.documents import invoice_pdf, stored_invoice_pdf
 from models.billing.payment_codes import invoice_payment_code
 from portal.company import blueprint
@@ -72,7 +73,8 @@ def invoices() -> str:
         .where(Invoice.company_id == scope.company_id)
         .order_by(extract("year", Invoice.issue_date).desc())
     ).all()
-    unpaid = unpaid_summary(db.session, [scope.company_id], local_today()).get(scope.company_id)
+    mine = companies_allowing("invoices.view", my_memberships())
+    unpaid = _unpaid(mine).get(scope.company_id)
     return render_template(
         "portal/invoices/index.html",
         scope=scope,
@@ -150,26 +152,14 @@ def _unpaid_text(count: int, overdue: int) -> str:
     return _("%(unpaid)s, %(overdue)s", unpaid=unpaid, overdue=late)
 
 
-def _open_totals(
-    session: Session, company_ids: list[int], today: dt.date
-) -> dict[int, list[tuple[str, int, int, Decimal]]]:
-    """{company_id: [(currency, open invoices, overdue, left to pay)]}, in one query."""
-    rows = session.execute(
-        select(
-            Invoice.company_id,
-            Invoice.currency,
-            func.count(Invoice.id),
-            func.sum(case((Invoice.due_date < today, 1), else_=0)),
-            func.sum(Invoice.gross_total - Invoice.paid_amount),
-        )
-        .where(Invoice.company_id.in_(company_ids), Invoice.is_open)
-        .group_by(Invoice.company_id, Invoice.currency)
-        .order_by(Invoice.company_id, Invoice.currency)
+def _unpaid(company_ids: list[int]) -> dict[int, Unpaid]:
+    """The switcher's badge and the invoice list's summary ask about the same companies
+    (every company of the login where its role sees invoices): one query a request."""
+    return per_request(
+        "unpaid",
+        tuple(company_ids),
+        lambda: unpaid_summary(db.session, company_ids, local_today()),
     )
-    found: dict[int, list[tuple[str, int, int, Decimal]]] = defaultdict(list)
-    for company_id, currency, count, overdue, left in rows:
-        found[company_id].append((currency, count, int(overdue or 0), Decimal(left or 0)))
-    return found
 
 
 @badge_provider(
@@ -177,25 +167,21 @@ def _open_totals(
 )
 def unpaid_invoices(session: Session, company_ids: list[int]) -> dict[int, Badge]:
     badges = {}
-    for company_id, per_currency in _open_totals(session, company_ids, local_today()).items():
-        count = sum(c for _cur, c, _o, _l in per_currency)
-        overdue = sum(o for _cur, _c, o, _l in per_currency)
-        to_pay = tuple((currency, left) for currency, _c, _o, left in per_currency)
-        unpaid = ngettext("%(num)d unpaid", "%(num)d unpaid", count)
-        short = unpaid
-        if overdue:
-            late = ngettext("%(num)d overdue", "%(num)d overdue", overdue)
-            short = _("%(unpaid)s, %(overdue)s", unpaid=unpaid, overdue=late)
+    for company_id, unpaid in _unpaid(company_ids).items():
+        short = ngettext("%(num)d unpaid", "%(num)d unpaid", unpaid.count)
+        if unpaid.overdue:
+            late = ngettext("%(num)d overdue", "%(num)d overdue", unpaid.overdue)
+            short = _("%(unpaid)s, %(overdue)s", unpaid=short, overdue=late)
         badges[company_id] = Badge(
             short=short,
-            label=_unpaid_text(count, overdue),
-            count=count,
+            label=_unpaid_text(unpaid.count, unpaid.overdue),
+            count=unpaid.count,
             icon="icon-invoice",
-            tone="alert" if overdue else "attention",
+            tone="alert" if unpaid.overdue else "attention",
             endpoint="company.invoices",
-            detail=" + ".join(money_text(left, currency) for currency, left in to_pay),
-            urgent=overdue,
-            to_pay=to_pay,
+            detail=" + ".join(money_text(left, currency) for currency, left in unpaid.to_pay),
+            urgent=unpaid.overdue,
+            to_pay=unpaid.to_pay,
         )
     return badges
 

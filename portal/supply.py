@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -31,8 +31,9 @@ from core.extensions import db
 from core.forms import Form, refusals, show_domain_error
 from core.i18n import local_today
 from core.navigation import menu_item
-from core.permissions import can, requires
-from core.scope import current_scope
+from core.permissions import can, companies_allowing, requires
+from core.request_cache import per_request
+from core.scope import current_scope, my_memberships
 from core.storage import IMAGE_TYPES, read_upload, send_stored
 from models import audit
 from models.db import utcnow
@@ -101,7 +102,7 @@ def supply_points() -> str:
         scope=scope,
         points=points,
         latest=latest_readings(db.session, ids),
-        due=points_due(db.session, [scope.company_id], local_today()).get(scope.company_id, set()),
+        due=_due_here(),
         show_advances=bool(NEXT_ADVANCE),
         advances=advances,
     )
@@ -130,7 +131,7 @@ def supply_points_detail(code: str) -> str:
             title=_("Monthly consumption, last %(months)s months", months=HISTORY_MONTHS),
         ),
         decisions=recent_decisions(db.session, point, since=utcnow() - dt.timedelta(days=60)),
-        due=point.id in points_due(db.session, [scope.company_id], today).get(scope.company_id, ()),
+        due=point.id in _due_here(),
         window=reading_window(today),
         history_months=HISTORY_TABLE_MONTHS,
         can_submit=can("readings.submit") and point.accepts_self_readings,
@@ -140,11 +141,10 @@ def supply_points_detail(code: str) -> str:
 @blueprint.route("/supply-points/<code>/contracts/<int:contract_id>")
 @requires("supply.view")
 def supply_points_contract(code: str, contract_id: int) -> Response:
-    point = _point(code)
-    contract = current_scope().get(Contract, id=contract_id, supply_point_id=point.id)
-    if contract.document is None:
-        abort(404)
-    return send_stored(contract.document)
+    document = current_scope().stored_file(
+        Contract.document, Contract.id == contract_id, Contract.supply_point.has(code=code)
+    )
+    return send_stored(document)
 
 
 class RegisterEntry(PlainForm):
@@ -305,11 +305,12 @@ def supply_points_submission(code: str, submission_id: int) -> str:
 @blueprint.route("/supply-points/<code>/readings/<int:submission_id>/photo")
 @requires("supply.view")
 def supply_points_photo(code: str, submission_id: int) -> Response:
-    point = _point(code)
-    submission = current_scope().get(ReadingSubmission, id=submission_id, supply_point_id=point.id)
-    if submission.photo is None:
-        abort(404)
-    return send_stored(submission.photo, inline=True)
+    photo = current_scope().stored_file(
+        ReadingSubmission.photo,
+        ReadingSubmission.id == submission_id,
+        ReadingSubmission.supply_point.has(code=code),
+    )
+    return send_stored(photo, inline=True)
 
 
 @blueprint.route("/supply-points/<code>/readings.csv")
@@ -360,6 +361,23 @@ def supply_points_export(code: str) -> Response:
     )
 
 
+def _points_due(company_ids: list[int]) -> dict[int, set[int]]:
+    """The switcher's badge and the supply pages ask about the same companies (those of the
+    login where its role submits readings): one query a request."""
+    return per_request(
+        "points_due",
+        tuple(company_ids),
+        lambda: points_due(db.session, company_ids, local_today()),
+    )
+
+
+def _due_here() -> set[int]:
+    """The current company's supply points that need a reading now."""
+    here = current_scope().company_id
+    asked = companies_allowing("readings.submit", my_memberships())
+    return _points_due(asked if here in asked else [here]).get(here, set())
+
+
 def _due_text(count: int, _urgent: int = 0) -> str:
     return ngettext(
         "%(num)d supply point needs a reading", "%(num)d supply points need a reading", count
@@ -379,7 +397,7 @@ def readings_due(session: Session, company_ids: list[int]) -> dict[int, Badge]:
             tone="attention",
             endpoint="company.supply_points",
         )
-        for company_id, point_ids in points_due(session, company_ids, local_today()).items()
+        for company_id, point_ids in _points_due(company_ids).items()
     }
 
 

@@ -106,3 +106,31 @@ def test_an_english_page_writes_dates_the_european_way(client, session, people):
     page = text_of(client.get(f"/c/{people.alfa.slug}/invoices"))
     assert "1 Nov 2026" in page and "15 Nov 2099" in page
     assert "11/1/26" not in page and "Nov 1, 2026" not in page
+
+
+def test_kept_translations_and_formats_follow_a_locale_forced_inside_a_request(app):
+    """The catalog and the formats are kept per locale, so an e-mail rendered in the
+    recipient's language in the middle of a request (force_locale) is in that language, and
+    the page around it stays in the reader's."""
+    from flask_babel import force_locale
+
+    source = "{{ _('Invoices') }} {{ d|date }} {{ a|money }} {{ n|number }}"
+    values = {"d": dt.date(2026, 11, 1), "a": Decimal("1234.5"), "n": Decimal("1234.50")}
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        before = render_template_string(source, **values)
+        with force_locale("sk"):
+            forced = render_template_string(source, **values)
+        after = render_template_string(source, **values)
+    assert before == after == "Invoices 1 Nov 2026 €1,234.50 1,234.5"
+    assert forced == "Faktúry 1. 11. 2026 1\xa0234,50\xa0€ 1\xa0234,5"
+
+
+def test_equal_amounts_written_with_other_decimals_are_formatted_alike(app):
+    # The format cache may answer 1.5 with what it wrote for 1.50: both must read the same.
+    first = rendered(app, "en", "{{ a|money }} {{ b|money }}", a=Decimal("1.5"), b=Decimal("1.50"))
+    again = rendered(app, "en", "{{ b|money }} {{ a|money }}", a=Decimal("1.5"), b=Decimal("1.50"))
+    assert first == again == "€1.50 €1.50"
+    prices = rendered(
+        app, "en", "{{ a|price }} {{ b|price }}", a=Decimal("0.25"), b=Decimal("0.2500")
+    )
+    assert prices == "€0.25 €0.25"

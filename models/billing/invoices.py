@@ -177,25 +177,33 @@ def _settle(
 class Unpaid:
     count: int
     overdue: int
-    balance: Decimal
+    to_pay: tuple[tuple[str, Decimal], ...]  # (currency, left to pay), never added across
 
 
 def unpaid_summary(session: Session, company_ids: list[int], today: dt.date) -> dict[int, Unpaid]:
-    """Per company with open invoices: how many, how many overdue, the balance to pay."""
+    """Per company with open invoices: how many, how many overdue, what is left to pay in each
+    currency; one query for all the companies."""
     rows = session.execute(
         select(
             Invoice.company_id,
+            Invoice.currency,
             func.count(Invoice.id),
             func.sum(case((Invoice.due_date < today, 1), else_=0)),
             func.sum(Invoice.gross_total - Invoice.paid_amount),
         )
         .where(Invoice.company_id.in_(company_ids), Invoice.status.in_(OPEN_STATUSES))
-        .group_by(Invoice.company_id)
+        .group_by(Invoice.company_id, Invoice.currency)
+        .order_by(Invoice.company_id, Invoice.currency)
     )
-    return {
-        cid: Unpaid(count, int(overdue or 0), Decimal(total or 0))
-        for cid, count, overdue, total in rows
-    }
+    found: dict[int, Unpaid] = {}
+    for company_id, currency, count, overdue, left in rows:
+        before = found.get(company_id, Unpaid(0, 0, ()))
+        found[company_id] = Unpaid(
+            before.count + count,
+            before.overdue + int(overdue or 0),
+            (*before.to_pay, (currency, Decimal(left or 0))),
+        )
+    return found
 
 
 def pending_pdf_invoices(session: Session) -> Select[Invoice]:

@@ -81,4 +81,12 @@ def test_the_unpaid_summary_counts_open_invoices_and_their_balance(session, peop
     summary = unpaid_summary(session, [people.alfa.id, people.beta.id], dt.date(2026, 11, 23))
     assert set(summary) == {people.alfa.id}
     alfa = summary[people.alfa.id]
-    assert (alfa.count, alfa.overdue, alfa.balance) == (2, 1, Decimal("244.60"))
+    assert (alfa.count, alfa.overdue, alfa.to_pay) == (2, 1, (("EUR", Decimal("244.60")),))
+
+
+def test_the_unpaid_summary_never_adds_up_two_currencies(session, people):
+    factories.invoice(session, people.alfa, "A-1", due="2026-12-10")
+    factories.invoice(session, people.alfa, "C-1", due="2026-11-10", currency="CZK")
+    summary = unpaid_summary(session, [people.alfa.id], dt.date(2026, 11, 23))[people.alfa.id]
+    assert (summary.count, summary.overdue) == (2, 1)
+    assert summary.to_pay == (("CZK", Decimal("144.60")), ("EUR", Decimal("144.60")))

@@ -116,7 +116,8 @@ def test_the_supply_point_list_shows_each_point_s_next_advance(client, people, s
     upcoming = next(a for a in advances if a.due_date >= today and a.status.value == "due")
     from babel.dates import format_date
 
-    assert format_date(upcoming.due_date, locale="en") in row and "€99.00" in row
+    # Written the European way, as every date in English is ("24 Dec 2026").
+    assert format_date(upcoming.due_date, locale="en_GB") in row and "€99.00" in row
     other_row = page[page.index(other.code) :]
     assert "€99.00" not in other_row[: other_row.index("</tr>")]
 

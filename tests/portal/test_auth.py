@@ -144,6 +144,22 @@ def test_disabling_an_account_logs_out_its_live_session(client, people, session)
     assert response.status_code == 302 and urlsplit(response.location).path == "/login"
 
 
+def test_a_page_read_while_signed_in_sends_no_new_cookie_and_idle_still_ends_it(client, people):
+    """The cookie is signed again only when its content changes; the login session's row,
+    not the cookie, keeps the idle timeout."""
+    start = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        client.login(people.jan.email)
+        client.get("/companies")  # the first page keeps the form token in the session
+        signed_in = cookie(client)
+        clock.shift(dt.timedelta(minutes=2))
+        response = client.get("/companies")
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers
+        assert cookie(client) == signed_in
+        clock.shift(dt.timedelta(minutes=31))
+        assert client.get("/companies").status_code == 302
+
+
 def test_an_idle_session_expires(client, people):
     start = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False) as clock:

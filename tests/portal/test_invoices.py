@@ -266,3 +266,16 @@ def factories_session(people):
     from sqlalchemy.orm import object_session
 
     return object_session(people.jan)
+
+
+def test_the_summary_says_what_is_left_to_pay_in_each_currency(client, people, session):
+    factories.invoice(session, people.alfa, "E-1", due="2099-01-10")
+    factories.invoice(session, people.alfa, "K-1", due="2099-01-10", currency="CZK")
+    session.commit()
+    client.login(people.jan.email)
+    page = client.get(f"/c/{people.alfa.slug}/invoices").get_data(as_text=True)
+    summary = page[page.index('class="card summary"') :]
+    summary = summary[: summary.index("</section>")]
+    # Never one sum of euros and crowns: each currency on its own.
+    assert "To pay: CZK144.60 + €144.60" in summary
+    assert "2 unpaid invoices" in summary
