@@ -11,16 +11,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 
-from bench.billing import _timed
-from bench.common import count_statements, fresh_app, login
+from bench.common import fresh_app, login
+from bench.scale import Page, measure
 from demo import PASSWORD as DEMO_PASSWORD
 from demo import load_demo
 from models.billing import Invoice
@@ -45,12 +43,8 @@ PHOTO = bytes.fromhex(
 )
 
 
-@dataclass(frozen=True)
-class Page:
-    persona: str
-    name: str
-    path: str
-    stored_file: bool = False  # compared with /blob, not with /page
+# Compared with the bare /blob, not with /page: the files the portal serves as stored.
+STORED_FILES = {"invoice PDF", "contract", "meter photo", "readings CSV"}
 
 
 def pages(session) -> list[Page]:  # type: ignore[no-untyped-def]
@@ -92,20 +86,18 @@ def pages(session) -> list[Page]:  # type: ignore[no-untyped-def]
         Page(CUSTOMER, "supply point", f"{c}/supply-points/{point.code}"),
         Page(CUSTOMER, "logins", f"{c}/logins"),
         Page(CUSTOMER, "account", "/account/"),
-        Page(CUSTOMER, "invoice PDF", f"{c}/invoices/{invoice.number}/pdf", True),
+        Page(CUSTOMER, "invoice PDF", f"{c}/invoices/{invoice.number}/pdf"),
         Page(
             CUSTOMER,
             "contract",
             f"{c}/supply-points/{point.code}/contracts/{contract.id}",
-            True,
         ),
         Page(
             CUSTOMER,
             "meter photo",
             f"{c}/supply-points/{point.code}/readings/{submission.id}/photo",
-            True,
         ),
-        Page(CUSTOMER, "readings CSV", f"{c}/supply-points/{point.code}/readings.csv", True),
+        Page(CUSTOMER, "readings CSV", f"{c}/supply-points/{point.code}/readings.csv"),
         Page(STAFF, "companies", "/backoffice/companies"),
         Page(STAFF, "company search", "/backoffice/companies?q=trade"),
         Page(STAFF, "company", f"/backoffice/companies/{alfa.id}"),
@@ -118,21 +110,23 @@ def pages(session) -> list[Page]:  # type: ignore[no-untyped-def]
 
 
 def in_process(app, shown: list[Page]) -> None:  # type: ignore[no-untyped-def]
-    print(f"{'page':>18} {'median ms':>10} {'p95 ms':>8} {'SQL statements':>15}")
+    """bench.scale's measurement (3 warm-ups, the first PDF rendered and stored among them;
+    the statements of one request; 30 timed), signed out for the sign-in page."""
     clients = {}
-    for page in shown:
-        if page.persona not in clients:
-            clients[page.persona] = app.test_client()
-            if page.persona:
-                login(clients[page.persona], page.persona, DEMO_PASSWORD)
-            print(f"-- {page.persona or 'signed out'}")
-        client = clients[page.persona]
-        for _ in range(3):  # warm-up: the first PDF is rendered and stored
-            assert client.get(page.path).status_code == 200, page.path
-        statements = count_statements(app, lambda c=client, path=page.path: c.get(path))
-        timings = sorted(_timed(client, page.path, 30))
-        median = statistics.median(timings)
-        print(f"{page.name:>18} {median:>10.1f} {timings[28]:>8.1f} {statements:>15}")
+    for persona in dict.fromkeys(p.persona for p in shown):
+        clients[persona] = app.test_client()
+        if persona:
+            login(clients[persona], persona, DEMO_PASSWORD)
+    print(f"{'page':>18} {'median ms':>10} {'p95 ms':>8} {'SQL statements':>15}")
+    persona = None
+    for result in measure(app, shown, clients=clients):
+        if result.page.persona != persona:
+            persona = result.page.persona
+            print(f"-- {persona or 'signed out'}")
+        print(
+            f"{result.page.name:>18} {result.median:>10.1f} {result.p95:>8.1f}"
+            f" {result.statements:>15}"
+        )
 
 
 def compare(url: str, shown: list[Page], seconds: int) -> None:
@@ -142,7 +136,11 @@ def compare(url: str, shown: list[Page], seconds: int) -> None:
         return
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": os.environ["SECRET_KEY"]}
     for persona in dict.fromkeys(p.persona for p in shown if p.persona):
-        paths = [p.path + (":blob" if p.stored_file else "") for p in shown if p.persona == persona]
+        paths = [
+            p.url + (":blob" if p.name in STORED_FILES else "")
+            for p in shown
+            if p.persona == persona
+        ]
         print(f"-- against bare Flask, as {persona}", flush=True)
         subprocess.run(  # noqa: S603 - our interpreter, our script, our paths
             [sys.executable, str(COMPARE), "--seconds", str(seconds), "--email", persona,
