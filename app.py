@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 import cli
-from core import auth, errors, i18n, mail, permissions, security, unit_of_work
+from core import auth, errors, i18n, mail, permissions, security, static, unit_of_work
 from core.config import DEFAULTS, from_environment
 from core.extensions import csrf, db, limiter
 
@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     limiter.init_app(app)
     security.init_app(app)
+    static.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
     permissions.init_app(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, or_
+from sqlalchemy import ColumnElement, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from backoffice import blueprint
@@ -13,7 +13,7 @@ from backoffice.company_view import company_view
 from core.extensions import db
 from core.i18n import local_today
 from core.navigation import menu_item
-from core.pagination import contains, paginate, requested_page
+from core.pagination import among, contains, paginate, requested_page
 from core.permissions import requires
 from core.scope import staff_get, visible_companies
 from models.identity import Account, Company, Membership
@@ -23,19 +23,23 @@ menu_item(
 )
 
 
-def _search(query: str):  # type: ignore[no-untyped-def]
-    member_email = exists().where(
-        Membership.company_id == Company.id,
-        Membership.account_id == Account.id,
-        contains(Account.email, query),
+def _search(query: str) -> ColumnElement[bool]:
+    """Companies with the text in their name, numbers or e-mail, or in a member login's
+    e-mail. The matching ids are a union, each part read from trigram indexes on PostgreSQL
+    (an OR with an EXISTS would test every company)."""
+    by_company = select(Company.id).where(
+        or_(
+            contains(Company.legal_name, query),
+            contains(Company.company_number, query),
+            contains(Company.vat_id, query),
+            contains(Company.contact_email, query),
+        )
     )
-    return or_(
-        contains(Company.legal_name, query),
-        contains(Company.company_number, query),
-        contains(Company.vat_id, query),
-        contains(Company.contact_email, query),
-        member_email,
+    logins = select(Account.id).where(contains(Account.email, query))
+    by_member = select(Membership.company_id).where(
+        among(db.session, Membership.account_id, logins)
     )
+    return among(db.session, Company.id, union(by_company, by_member))
 
 
 @blueprint.route("/companies")
@@ -50,6 +54,7 @@ def companies() -> str:
         stmt.order_by(Company.legal_name, Company.id),
         number=requested_page(),
         size=current_app.config["PAGE_SIZE"],
+        count_ahead=current_app.config["COUNT_AHEAD"],
     )
     return render_template("backoffice/companies/index.html", page=page, query=query)
 

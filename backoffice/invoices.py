@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from werkzeug.wrappers import Response
 from wtforms import DateField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -25,7 +25,7 @@ from core.i18n import local_today
 from core.navigation import menu_item
 from core.pagination import contains, paginate, requested_page
 from core.permissions import requires
-from core.scope import staff_get, visible_companies
+from core.scope import of_visible_companies, staff_get
 from models.billing import (
     Invoice,
     InvoiceStatus,
@@ -131,12 +131,11 @@ def invoices() -> str:
     # A company's invoices (the link from its page); anything but a plain id is ignored.
     plain = company.isascii() and company.isdecimal() and len(company) <= 9
     company_id = int(company) if plain else None
-    companies = visible_companies().with_only_columns(Company.id)
     stmt = (
         select(Invoice)
         .join(Invoice.company)
-        .where(Invoice.company_id.in_(companies))
-        .options(joinedload(Invoice.company))
+        .where(of_visible_companies(Invoice.company_id))
+        .options(contains_eager(Invoice.company))
     )
     if query:
         stmt = stmt.where(
@@ -154,6 +153,7 @@ def invoices() -> str:
         _filtered(stmt, shown).order_by(Invoice.issue_date.desc(), Invoice.id.desc()),
         number=requested_page(),
         size=current_app.config["PAGE_SIZE"],
+        count_ahead=current_app.config["COUNT_AHEAD"],
     )
     return render_template(
         "backoffice/invoices/index.html",

@@ -16,20 +16,20 @@ from flask_wtf.file import FileField
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
-from wtforms import DateField, Field, SelectField, StringField, TextAreaField
+from wtforms import DateField, Field, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import TextInput
 
 from backoffice import blueprint
 from core.errors import render_error
 from core.extensions import db, limiter
-from core.forms import Form, act, form_status, options, refusals
+from core.forms import Form, SelectField, act, form_status, options, refusals
 from core.i18n import local_today
 from core.navigation import menu_item
 from core.pagination import paginate, requested_page
 from core.pdf import PdfUnavailable, render_pdf
 from core.permissions import requires
-from core.scope import staff_get, visible_companies
+from core.scope import of_visible_companies, staff_get, visible_companies
 from core.storage import PDF, download, read_upload, safe_filename, send_stored
 from models.billing.pricing import (
     COMMODITY_NAMES,
@@ -155,8 +155,9 @@ class VersionForm(Form):
 
 def _visible(stmt: Any) -> Any:
     """Group lists, and individual lists of companies the staff member may see."""
-    companies = visible_companies().with_only_columns(Company.id)
-    return stmt.where(or_(PriceList.company_id.is_(None), PriceList.company_id.in_(companies)))
+    return stmt.where(
+        or_(PriceList.company_id.is_(None), of_visible_companies(PriceList.company_id))
+    )
 
 
 def _price_list(price_list_id: int) -> PriceList:

@@ -12,20 +12,19 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
-from wtforms import SelectField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from backoffice import blueprint
 from core.consumption import consumption_block
 from core.extensions import db
-from core.forms import Form, options, refusals
+from core.forms import Form, SelectField, options, refusals
 from core.i18n import local_today
 from core.navigation import menu_item
 from core.pagination import paginate, requested_page
 from core.permissions import requires
-from core.scope import staff_get, visible_companies
+from core.scope import of_visible_companies, staff_get
 from core.storage import send_stored
-from models.identity import Company
 from models.supply import (
     MeterRegister,
     Reading,
@@ -64,7 +63,7 @@ class DecisionForm(Form):
 
 def _visible(stmt: Select[tuple[Reading]]) -> Select[tuple[Reading]]:
     """Only readings of companies the staff member may see."""
-    return stmt.where(Reading.company_id.in_(visible_companies().with_only_columns(Company.id)))
+    return stmt.where(of_visible_companies(Reading.company_id))
 
 
 def _reading(reading_id: int) -> Reading:

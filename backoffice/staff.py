@@ -10,13 +10,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from backoffice import blueprint
 from core.extensions import db
-from core.forms import Form, act, form_status, options, refusals
+from core.forms import Form, SelectField, SelectMultipleField, act, form_status, options, refusals
 from core.navigation import menu_item
 from core.permissions import ROLE_LABELS, requires
 from core.scope import staff_get

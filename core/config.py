@@ -73,4 +73,7 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the login session
     "BABEL_TRANSLATION_DIRECTORIES": "translations",
     "PAGE_SIZE": 25,
+    # The back office's lists over all companies count this many rows past the page shown,
+    # then say "more than" (core.pagination.paginate).
+    "COUNT_AHEAD": 10_000,
 }

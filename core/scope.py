@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import QueryableAttribute, contains_eager, undefer
 
 from core.extensions import db, login_manager
@@ -124,6 +124,17 @@ def visible_companies() -> Select[Company]:
     return stmt.where(false())
 
 
+def of_visible_companies(
+    company_id: ColumnElement[Any] | QueryableAttribute[Any],
+) -> ColumnElement[bool]:
+    """The condition for rows (invoices, readings, ...) of the companies the staff member may
+    see. No condition at all with `companies.view_all`: an always-true `IN (SELECT id FROM
+    companies)` makes PostgreSQL join every row of a large table with every company."""
+    if can("companies.view_all"):
+        return true()
+    return company_id.in_(visible_companies().with_only_columns(Company.id))
+
+
 def staff_get(
     model: type[T], object_id: int, *criteria: ColumnElement[bool], options: Sequence[Any] = ()
 ) -> T:
@@ -132,13 +143,11 @@ def staff_get(
     audited like a customer's."""
     key: ColumnElement[int] = getattr(model, "id")  # noqa: B009 - every table has an id
     stmt = select(model).where(key == object_id, *criteria)
-    if not can("companies.view_all"):
-        visible = visible_companies().with_only_columns(Company.id)
-        if model is Company:
-            stmt = stmt.where(Company.id.in_(visible))
-        elif hasattr(model, "company_id"):  # a row of no company (a group price list): all
-            owner: ColumnElement[int] = getattr(model, "company_id")  # noqa: B009
-            stmt = stmt.where(or_(owner.is_(None), owner.in_(visible)))
+    if model is Company:
+        stmt = stmt.where(of_visible_companies(Company.id))
+    elif hasattr(model, "company_id"):  # a row of no company (a group price list): all
+        owner: ColumnElement[int] = getattr(model, "company_id")  # noqa: B009
+        stmt = stmt.where(or_(owner.is_(None), of_visible_companies(owner)))
     found = db.session.scalar(stmt.options(*options))
     if found is None:
         deny(404, requested=f"{getattr(model, '__tablename__', model.__name__)}:{object_id}")

@@ -4,7 +4,7 @@ on an engine for the configured URL (`flask db upgrade`)."""
 from alembic import context
 
 from models.db import UTCDateTime, make_engine
-from models.registry import metadata
+from models.registry import in_schema_of, metadata
 
 config = context.config
 
@@ -35,6 +35,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
         render_item=_render_item,
+        include_object=in_schema_of(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

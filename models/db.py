@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Enum,
+    Index,
     MetaData,
     Numeric,
     TypeDecorator,
@@ -72,6 +73,20 @@ def str_enum(cls: type[enum.StrEnum], name: str) -> Enum:
         length=20,
         values_callable=lambda members: [m.value for m in members],
     )
+
+
+def trigram_index(table: str, column: str) -> Index:
+    """A PostgreSQL trigram index, so that "contains" (ILIKE '%…%', core.pagination.contains)
+    reads the index instead of every row. SQLite has none and scans, which at its sizes is
+    fast: the migrations create these on PostgreSQL only, and `info` tells Alembic's
+    comparison (models.registry.in_schema_of)."""
+    return Index(
+        f"ix_{table}_{column}_trgm",
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+        info={"dialect": "postgresql"},
+    ).ddl_if(dialect="postgresql")
 
 
 class Base(DeclarativeBase):

@@ -11,7 +11,7 @@ from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models import audit
-from models.db import Base, CreatedAt, Timestamp, str_enum
+from models.db import Base, CreatedAt, Timestamp, str_enum, trigram_index
 from models.errors import N_, DomainError
 from models.passwords import hash_password, validate_new_password
 
@@ -89,6 +89,7 @@ class Account(Base):
     """A person's login. Customers reach companies through memberships; staff hold a role."""
 
     __tablename__ = "accounts"
+    __table_args__ = (trigram_index("accounts", "email"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -141,6 +142,10 @@ class Company(Base):
     """The customer entity that owns all data: invoices, supply points, messages, post."""
 
     __tablename__ = "companies"
+    __table_args__ = tuple(
+        trigram_index("companies", column)
+        for column in ("legal_name", "company_number", "vat_id", "contact_email")
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)

@@ -11,12 +11,12 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from core.auth import current_login_session
 from core.extensions import db
-from core.forms import Form, options, refusals
+from core.forms import Form, SelectField, options, refusals
 from core.i18n import LANGUAGES
 from models import audit
 from models.passwords import MAX_LENGTH

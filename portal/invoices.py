@@ -32,6 +32,7 @@ from core.storage import send_stored
 from models.billing import Invoice, InvoiceStatus, Unpaid, overdue_filter, unpaid_summary
 from models.billing.documents import invoice_pdf, stored_invoice_pdf
 from models.billing.payment_codes import invoice_payment_code
+from models.db import begin_writing
 from portal.company import blueprint
 
 menu_item("company", "company.invoices", _l("Invoices"), permission="invoices.view", order=10)
@@ -126,6 +127,10 @@ def invoices_pdf(number: str) -> Response | tuple[str, int]:
     stored = stored_invoice_pdf(db.session, _invoice_query(number))
     if stored is not None:
         return send_stored(stored)
+    # The first download stores what it renders: on SQLite it waits for the write lock now,
+    # so that two first downloads at once render once (the second finds the first's PDF),
+    # instead of failing to upgrade a read transaction another request wrote past.
+    begin_writing(db.session)
     invoice = db.session.scalars(_invoice_query(number)).first()
     if invoice is None:
         abort(404)

@@ -11,12 +11,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.wrappers import Response
-from wtforms import EmailField, SelectField
+from wtforms import EmailField
 from wtforms.validators import DataRequired, Email, Length
 
 from core.badges import Badge, badge_provider
 from core.extensions import db
-from core.forms import Form, act, options, refusals
+from core.forms import Form, SelectField, act, options, refusals
 from core.i18n import datetime_text
 from core.navigation import menu_item
 from core.permissions import (

@@ -44,3 +44,32 @@ def test_ones_own_name_with_a_control_character_is_refused_and_kept(client, peop
     assert field_error(response, "full_name") == CONTROL
     session.expire_all()
     assert session.get(Account, people.jan.id).full_name == people.jan.full_name
+
+
+def test_a_kept_select_renders_as_wtforms_does_whatever_is_selected(app):
+    """core.forms.SelectField keeps each option's HTML: the selection, escaping, a Markup
+    label and an option with its own attributes come out as WTForms' own widget makes them."""
+    from markupsafe import Markup
+    from wtforms import Form as PlainForm
+    from wtforms import SelectField as PlainSelectField
+    from wtforms.fields.choices import SelectChoice
+
+    from core.forms import SelectField
+
+    choices = [
+        SelectChoice("a", "<b>A & co</b>"),
+        SelectChoice("b", Markup("<i>B</i>")),
+        SelectChoice("c", "C", render_kw={"disabled": True}),
+    ]
+
+    class Kept(PlainForm):
+        pick = SelectField(choices=choices)
+
+    class Plain(PlainForm):
+        pick = PlainSelectField(choices=choices)
+
+    for selected in ("a", "b", "c", "a"):
+        kept, plain = Kept(data={"pick": selected}), Plain(data={"pick": selected})
+        assert str(kept.pick()) == str(plain.pick())
+        assert f'selected value="{selected}"' in str(kept.pick())
+    assert "&lt;b&gt;A &amp; co&lt;/b&gt;" in str(kept.pick()) and "<i>B</i>" in str(kept.pick())

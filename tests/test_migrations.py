@@ -10,14 +10,15 @@ from sqlalchemy import inspect
 
 from core.database import alembic_config
 from models.db import make_engine
-from models.registry import metadata
+from models.registry import in_schema_of, metadata
 from tests.conftest import fresh_database, migrate
 
 
 def differences(url: str) -> list:
     engine = make_engine(url)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_object": in_schema_of(conn.dialect.name)}
+        context = MigrationContext.configure(conn, opts=opts)
         diff = compare_metadata(context, metadata)
     engine.dispose()
     return diff

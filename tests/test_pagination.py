@@ -60,3 +60,14 @@ def test_a_page_is_two_statements_and_past_the_end_still_knows_the_total(
 def test_an_empty_query_is_one_empty_page(session):
     page = paginate(session, select(Company).where(Company.id < 0), number=1, size=3)
     assert (page.items, page.total, page.pages, page.has_next) == ([], 0, 1, False)
+
+
+def test_a_count_ahead_stops_counting_and_says_there_are_more(session, companies):
+    stmt = select(Company).where(Company.legal_name.like("Paged %")).order_by(Company.legal_name)
+    first = paginate(session, stmt, number=1, size=3, count_ahead=4)
+    assert [c.legal_name[6:8] for c in first.items] == ["00", "01", "02"]
+    assert (first.total, first.more, first.pages, first.has_next) == (4, True, 2, True)
+    # From page 2 on, the count reaches 3 + 4 = 7 rows: all of them, so the total is exact.
+    second = paginate(session, stmt, number=2, size=3, count_ahead=4)
+    assert [c.legal_name[6:8] for c in second.items] == ["03", "04", "05"]
+    assert (second.total, second.more, second.pages) == (7, False, 3)

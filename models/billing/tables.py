@@ -63,6 +63,8 @@ class Invoice(Base):
         Index("ix_invoices_company_issue_date", "company_id", "issue_date"),
         # Every invoice URL names the company and the number.
         Index("ix_invoices_company_number", "company_id", "number"),
+        # The back office's list of all companies' invoices, newest first.
+        Index("ix_invoices_issue_date_id", "issue_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -263,7 +265,7 @@ class AdvancePayment(Base):
         ForeignKey("companies.id", ondelete="CASCADE"), index=True
     )
     supply_point_id: Mapped[int | None] = mapped_column(
-        ForeignKey("supply_points.id", ondelete="CASCADE")
+        ForeignKey("supply_points.id", ondelete="CASCADE"), index=True
     )
     due_date: Mapped[dt.date] = mapped_column(Date)
     amount: Mapped[Money]

@@ -161,6 +161,21 @@ def test_the_last_page_shows_the_rest(client, session, app, three_pages):
     assert "Page 3 of 3" in response.get_data(as_text=True)
 
 
+def test_a_long_list_counts_ahead_of_the_page_and_says_more_than(
+    client, session, app, monkeypatch, three_pages
+):
+    """The directory of all companies stops counting COUNT_AHEAD rows past the page's start
+    (at 100,000 companies a full count on every page costs more than the page)."""
+    monkeypatch.setitem(app.config, "COUNT_AHEAD", 40)
+    signed_in_staff(client, session, StaffRole.CLERK)
+    page = client.get(COMPANIES).get_data(as_text=True)
+    assert "More than 40 companies" in page and "Page 1 of more than 2" in page
+    assert 'rel="next" href="/backoffice/companies?page=2' in page
+    # From the second page on, the count reaches 25 + 40 rows: all 60 of them.
+    page = client.get(COMPANIES, query_string={"page": "2"}).get_data(as_text=True)
+    assert f"{len(three_pages)} companies" in page and "Page 2 of 3" in page
+
+
 def test_page_links_keep_the_search(client, session, three_pages):
     signed_in_staff(client, session, StaffRole.CLERK)
     page = client.get(COMPANIES, query_string={"q": "listed", "page": "2"}).get_data(as_text=True)

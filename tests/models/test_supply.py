@@ -508,25 +508,28 @@ def test_the_database_keeps_one_accepted_or_pending_reading_per_register_and_dat
     """Whatever the operation checks, a partial unique index refuses a second reading in the
     sequence on a register and date, and admits rejected and replaced ones beside it."""
     [kept] = read(session, point, FEB10, 1400, who=people.jan).readings
-
-    def beside(status: ReadingStatus) -> Reading:
-        return Reading(
-            company_id=kept.company_id,
-            supply_point_id=kept.supply_point_id,
-            submission_id=kept.submission_id,
-            register_id=kept.register_id,
-            reading_date=FEB10,
-            value=Decimal(1420),
-            status=status,
-        )
-
     with session.begin_nested():
-        session.add_all([beside(ReadingStatus.REJECTED), beside(ReadingStatus.SUPERSEDED)])
+        session.add_all(
+            [beside(kept, ReadingStatus.REJECTED), beside(kept, ReadingStatus.SUPERSEDED)]
+        )
         session.flush()
     for status in (ReadingStatus.ACCEPTED, ReadingStatus.PENDING_REVIEW):
         with pytest.raises(IntegrityError), session.begin_nested():
-            session.add(beside(status))
+            session.add(beside(kept, status))
             session.flush()
+
+
+def beside(kept: Reading, status: ReadingStatus) -> Reading:
+    """Another reading of the same register and date as `kept`, in `status`."""
+    return Reading(
+        company_id=kept.company_id,
+        supply_point_id=kept.supply_point_id,
+        submission_id=kept.submission_id,
+        register_id=kept.register_id,
+        reading_date=kept.reading_date,
+        value=Decimal(1420),
+        status=status,
+    )
 
 
 # Reviewing ----------------------------------------------------------------------------------
@@ -823,6 +826,16 @@ def test_latest_readings_give_each_register_of_the_current_meter(session, people
     read(session, two_tariff, JAN31, 20, 9, who=people.jan)
     found = latest_readings(session, [two_tariff.id])[two_tariff.id]
     assert [(r.register.code, r.value) for r in found] == [("HT", 20), ("NT", 9)]
+
+
+def test_the_latest_reading_is_the_accepted_one_not_a_rejected_one_of_the_same_date(
+    session, people, point
+):
+    [kept] = read(session, point, FEB10, 1400, who=people.jan).readings
+    session.add(beside(kept, ReadingStatus.REJECTED))
+    session.flush()
+    found = latest_readings(session, [point.id])[point.id]
+    assert [(r.value, r.status) for r in found] == [(1400, ReadingStatus.ACCEPTED)]
 
 
 @pytest.mark.parametrize(

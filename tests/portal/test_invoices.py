@@ -5,6 +5,7 @@ render, and rendered with a fetcher that reaches nothing but our static files.""
 from __future__ import annotations
 
 import io
+import threading
 from decimal import Decimal
 
 import pypdfium2
@@ -185,6 +186,73 @@ def test_a_second_download_serves_the_stored_bytes_without_rendering(
     assert second == first and renders == []
     session.expire_all()  # what was committed, not what this session saw
     assert session.scalar(select(func.count(InvoicePdf.id))) == 1
+
+
+@pytest.fixture
+def committed_invoice(engine):
+    """A company, its owner and an invoice committed for real, for requests that run in
+    parallel outside the test's transaction; deleted afterwards."""
+    from sqlalchemy import delete
+    from sqlalchemy.orm import Session
+
+    from models.audit import AuditEvent
+    from models.billing import Issuer
+    from models.identity import Account, Company
+
+    with Session(engine) as s:
+        first_event = s.scalar(select(func.coalesce(func.max(AuditEvent.id), 0)))
+        company = factories.company(s, "Parallel Downloads s.r.o.", customer_number="9000042")
+        owner = factories.account(s)
+        factories.member(s, owner, company)
+        factories.invoice(s, company, "2026-0042", due="2099-11-15")
+        s.commit()
+        ids = (company.id, owner.id, owner.email, company.slug)
+    yield ids
+    with Session(engine) as s:
+        s.execute(delete(AuditEvent).where(AuditEvent.id > first_event))
+        s.execute(delete(Company).where(Company.id == ids[0]))
+        s.execute(delete(Account).where(Account.id == ids[1]))
+        s.execute(delete(Issuer))
+        s.commit()
+
+
+def test_two_first_downloads_at_once_render_once_and_store_one_pdf(
+    app, engine, committed_invoice, monkeypatch
+):
+    """The first request renders with the write lock held (SQLite) or races on the unique
+    (invoice, version) (PostgreSQL); either way both answer the one stored PDF."""
+    _company_id, _owner_id, email, slug = committed_invoice
+    entered = threading.Barrier(2)
+    renders: list[int] = []
+    real = core.pdf.render_pdf
+
+    def render(*args, **kwargs):  # type: ignore[no-untyped-def]
+        renders.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(core.pdf, "render_pdf", render)
+    clients = [app.test_client(), app.test_client()]
+    for each in clients:
+        each.login(email)
+    answers: list = [None, None]
+
+    def download(n: int) -> None:
+        entered.wait(timeout=10)
+        answers[n] = clients[n].get(f"/c/{slug}/invoices/2026-0042/pdf")
+
+    threads = [threading.Thread(target=download, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].data == answers[1].data and answers[0].data.startswith(b"%PDF")
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s:
+        assert s.scalar(select(func.count(InvoicePdf.id))) == 1
+    if engine.dialect.name == "sqlite":
+        assert renders == [1]  # the second waited for the first and found its PDF
 
 
 def test_a_payment_makes_a_new_version_with_a_new_pdf(client, people, invoices, session):
