@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from models.supply.expected import THOUSANDTH
@@ -104,14 +104,37 @@ def monthly_consumption(
     months up to `today`'s, from its accepted readings. Between two accepted readings of a
     register, consumption is spread evenly over the days, so an interval that spans months
     contributes to each by its days."""
+    mine = Reading.supply_point_id == point.id
     readings = list(
         session.scalars(
-            in_sequence(select(Reading))
-            .where(Reading.supply_point_id == point.id)
-            .options(joinedload(Reading.register))
+            _needed_for(
+                in_sequence(select(Reading)).where(mine), mine, _first(today, months)
+            ).options(joinedload(Reading.register))
         )
     )
     return _month_totals(readings, today=today, months=months)
+
+
+def _first(today: dt.date, months: int) -> dt.date:
+    """The first day of the first of the `months` months up to `today`'s."""
+    return add_months(today, -(months - 1))
+
+
+def _needed_for(
+    stmt: Select[Reading], whose: ColumnElement[bool], first: dt.date
+) -> Select[Reading]:
+    """Only the readings that months from `first` on need: of each register, those from its
+    last accepted reading before `first` on (where the interval that reaches into the first
+    month starts). A register with years of readings costs what the months shown cost."""
+    starts = (
+        counted(select(Reading.register_id, func.max(Reading.reading_date).label("since")))
+        .where(whose, Reading.reading_date < first)
+        .group_by(Reading.register_id)
+        .subquery()
+    )
+    return stmt.outerjoin(starts, starts.c.register_id == Reading.register_id).where(
+        or_(starts.c.since.is_(None), Reading.reading_date >= starts.c.since)
+    )
 
 
 def monthly_consumption_by_point(
@@ -122,10 +145,11 @@ def monthly_consumption_by_point(
     if not company_ids:
         return {}
     by_point: dict[SupplyPoint, list[Reading]] = defaultdict(list)
+    theirs = Reading.company_id.in_(company_ids)
     for reading in session.scalars(
-        in_sequence(select(Reading))
-        .where(Reading.company_id.in_(company_ids))
-        .options(joinedload(Reading.register), joinedload(Reading.supply_point))
+        _needed_for(
+            in_sequence(select(Reading)).where(theirs), theirs, _first(today, months)
+        ).options(joinedload(Reading.register), joinedload(Reading.supply_point))
     ):
         by_point[reading.supply_point].append(reading)
     return {
@@ -135,7 +159,7 @@ def monthly_consumption_by_point(
 
 
 def _month_totals(readings: list[Reading], *, today: dt.date, months: int) -> list[MonthTotal]:
-    first = add_months(today, -(months - 1))
+    first = _first(today, months)
     totals: dict[dt.date, Decimal] = defaultdict(Decimal)
     covered: set[dt.date] = set()
     for sequence in _by_register(readings):

@@ -48,6 +48,7 @@ from models.supply import (
     submit_reading,
     terminate_supply_point,
 )
+from models.supply.history import monthly_consumption_by_point
 from tests import factories
 from tests.factories import read
 
@@ -703,6 +704,40 @@ def test_a_replaced_reading_cannot_be_decided(session, people, pending):
 
 
 # What the readings add up to --------------------------------------------------------------------
+
+
+def test_the_months_shown_read_only_the_readings_they_need_however_long_the_history(
+    session, people
+):
+    """Five years of monthly readings: three months' consumption reads, per register, the
+    last accepted reading before them and those after, and comes out as from all of them."""
+    from sqlalchemy import event
+
+    made = factories.supply_point(session, people.alfa, installed_on=D(2019, 12, 1))
+    factories.monthly_readings(session, made, D(2020, 1, 1), [1000 + 300 * i for i in range(61)])
+    session.expire_all()
+    loaded: list[dt.date] = []
+
+    def note(reading, _context):  # type: ignore[no-untyped-def]
+        loaded.append(reading.reading_date)
+
+    event.listen(Reading, "load", note)
+    try:
+        months = monthly_consumption(session, made, today=D(2024, 12, 31), months=3)
+        by_point = monthly_consumption_by_point(
+            session, [people.alfa.id], today=D(2024, 12, 31), months=3
+        )
+    finally:
+        event.remove(Reading, "load", note)
+    # Every 30 days from 1 Jan 2020: 6 September 2024 is the last before October.
+    assert sorted(set(loaded)) == [D(2024, 9, 6), D(2024, 10, 6), D(2024, 11, 5), D(2024, 12, 5)]
+    # Ten a day: October 6 + 25 days, November 5 + 25, December the 5 days up to the last.
+    assert [m.consumption for m in months] == [
+        Decimal("310.000"),
+        Decimal("300.000"),
+        Decimal("50.000"),
+    ]
+    assert by_point[made] == months
 
 
 def test_monthly_consumption_spreads_each_interval_over_its_days(session, people):
