@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from core.extensions import db, login_manager
+from core.scope import MEMBERSHIPS
 from models.db import begin_writing
 from models.identity import Account
 from models.signin import LoginSession, end_session, find_session, keep_up, start_session
@@ -48,7 +49,9 @@ def _load_account(account_id: str) -> Account | None:
     if not raw:
         return None
     idle = dt.timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
-    found = find_session(db.session, raw, idle=idle)
+    # The account's memberships come in the same statement: the company scope and the
+    # switcher need them on every page (core.scope.my_memberships).
+    found = find_session(db.session, raw, idle=idle, with_account=[MEMBERSHIPS])
     g.login_upkeep = found.upkeep
     login = found.login
     if login is None or str(login.account_id) != account_id:

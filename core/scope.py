@@ -10,14 +10,14 @@ from typing import Any, TypeVar
 
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
-from sqlalchemy.orm import QueryableAttribute, contains_eager, undefer
+from sqlalchemy import ColumnElement, Select, false, inspect, or_, select, true
+from sqlalchemy.orm import QueryableAttribute, contains_eager, joinedload, undefer
 
 from core.extensions import db, login_manager
 from core.permissions import CUSTOMER_PERMISSIONS, can
 from core.security import deny
 from models.files import StoredFile
-from models.identity import Company, CustomerGroup, Membership, team_members
+from models.identity import Account, Company, CustomerGroup, Membership, team_members
 
 T = TypeVar("T")
 
@@ -64,11 +64,27 @@ class Scope:
         return found
 
 
+# How the sign-in check loads the account's memberships, in its own statement (core.auth).
+MEMBERSHIPS = (
+    joinedload(Account.memberships)
+    .joinedload(Membership.company)
+    .joinedload(Company.customer_group)
+)
+
+
 def my_memberships() -> list[Membership]:
     """The signed-in account's memberships with their companies (and main groups), by company
-    name: one query per request, shared by the company scope, the switcher and the landing
+    name: loaded with the login session (MEMBERSHIPS), or in one query when they are not
+    (after a commit, say), and shared by the company scope, the switcher and the landing
     page."""
-    if "memberships" not in g:
+    if "memberships" in g:
+        return g.memberships
+    account = current_user._get_current_object()
+    if "memberships" not in inspect(account).unloaded:
+        g.memberships = sorted(
+            account.memberships, key=lambda m: (m.company.legal_name, m.company.id)
+        )
+    else:
         g.memberships = list(
             db.session.scalars(
                 select(Membership)

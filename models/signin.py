@@ -7,11 +7,13 @@ import datetime as dt
 import enum
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ForeignKey, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.strategy_options import _AbstractLoad  # the type of joinedload(...)
 
 from models import audit
 from models.db import Base, CreatedAt, Timestamp, changed_rows, remember, utcnow
@@ -202,14 +204,23 @@ class FoundSession:
     upkeep: dict[str, object] | None = None
 
 
-def find_session(session: Session, raw: str, *, idle: dt.timedelta) -> FoundSession:
+def find_session(
+    session: Session, raw: str, *, idle: dt.timedelta, with_account: Sequence[_AbstractLoad] = ()
+) -> FoundSession:
     """The live session for a cookie secret: not ended, not past its absolute expiry, not idle
     longer than `idle`, for an active account. Reads only: a session found expired is to be
-    ended, a live one's last-seen time moved on (at most once a minute), by `upkeep`."""
-    login = session.scalar(
-        select(LoginSession)
-        .where(LoginSession.secret_hash == secret_hash(raw), LoginSession.ended_at.is_(None))
-        .options(joinedload(LoginSession.account))  # every request needs both
+    ended, a live one's last-seen time moved on (at most once a minute), by `upkeep`.
+    `with_account`: loader options under the account, for what the caller needs of it in the
+    same statement."""
+    account = joinedload(LoginSession.account)  # every request needs both
+    login = (
+        session.scalars(
+            select(LoginSession)
+            .where(LoginSession.secret_hash == secret_hash(raw), LoginSession.ended_at.is_(None))
+            .options(account.options(*with_account) if with_account else account)
+        )
+        .unique()
+        .first()
     )
     if login is None:
         return FoundSession(None)

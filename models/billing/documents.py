@@ -48,7 +48,9 @@ def invoice_pdf(
 def stored_invoice_pdf(session: Session, invoices: Select[Invoice]) -> StoredFile | None:
     """The stored PDF of the current version of the invoice `invoices` selects (a query
     through the company scope), bytes included, in one query; None if not rendered yet."""
-    invoice = invoices.subquery()
+    # Two columns, not the invoice's twenty: a subquery makes a column object per column,
+    # on every request.
+    invoice = invoices.with_only_columns(Invoice.id, Invoice.version).subquery()
     return session.scalar(
         select(StoredFile)
         .join(InvoicePdf, InvoicePdf.file_id == StoredFile.id)
