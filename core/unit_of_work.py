@@ -6,8 +6,10 @@ Views never commit."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, Response, g, make_response, request
+from flask import Flask, Response, current_app, g, make_response, request
 from sqlalchemy.exc import OperationalError
 
 from core.errors import render_error
@@ -18,6 +20,7 @@ from models.db import begin_writing, end_unit_of_work
 log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def init_app(app: Flask) -> None:
@@ -29,10 +32,21 @@ def init_app(app: Flask) -> None:
     app.after_request(_end_request)
 
 
+def writes(view: F) -> F:
+    """Marks a view that writes when asked with GET (an export that leaves an audit event):
+    it takes the write lock up front too, as a POST does."""
+    view.writes = True  # type: ignore[attr-defined]
+    return view
+
+
 def _begin_request(endpoint: str | None, _values: dict | None) -> None:
-    """A request that may write (not GET or HEAD) takes its write lock up front on SQLite,
-    before the view reads anything."""
-    if endpoint != "static" and request.method not in SAFE_METHODS:
+    """A request that may write (not GET or HEAD, or a view marked `writes`) takes its write
+    lock up front on SQLite, before the view reads anything: one that began reading could
+    not write after another request committed."""
+    if endpoint == "static" or endpoint is None:
+        return
+    view = current_app.view_functions.get(endpoint)
+    if request.method not in SAFE_METHODS or getattr(view, "writes", False):
         begin_writing(db.session)
 
 

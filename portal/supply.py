@@ -35,6 +35,7 @@ from core.permissions import can, companies_allowing, requires
 from core.request_cache import per_request
 from core.scope import current_scope, my_memberships
 from core.storage import IMAGE_TYPES, read_upload, send_stored
+from core.unit_of_work import writes
 from models import audit
 from models.db import utcnow
 from models.errors import DomainError
@@ -315,6 +316,7 @@ def supply_points_photo(code: str, submission_id: int) -> Response:
 
 @blueprint.route("/supply-points/<code>/readings.csv")
 @requires("supply.view")
+@writes  # the export's audit event
 def supply_points_export(code: str) -> Response:
     point = _point(code)
     rows = readings_with_consumption(db.session, point)

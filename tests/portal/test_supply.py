@@ -5,6 +5,7 @@ its table, the CSV export, and the "readings due" badge."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import html
@@ -649,7 +650,6 @@ def test_the_switcher_shows_readings_due_while_the_window_is_open(client, people
 def committed(app, engine):
     """A company, its owner and a point committed for real, for requests that run in parallel
     outside the test's transaction; deleted afterwards."""
-    assert engine.dialect.name == "postgresql", "marked postgresql: deselected on SQLite"
     from sqlalchemy.orm import Session
 
     with Session(engine) as s:
@@ -668,6 +668,49 @@ def committed(app, engine):
         s.execute(delete(Company).where(Company.id == ids[0]))
         s.execute(delete(Account).where(Account.id == ids[1]))
         s.commit()
+
+
+def test_two_exports_at_once_both_answer_and_both_are_audited(app, engine, committed, monkeypatch):
+    """An export is a GET that writes its audit event. Both requests read, then both write:
+    on SQLite the second could not upgrade its read transaction once the first committed (503
+    "database is locked") unless the export takes its write lock up front, as a POST does."""
+    import portal.supply
+
+    _company_id, _owner_id, email, slug, code, point_id = committed
+    both_read = threading.Barrier(2, timeout=3)
+    real = portal.supply.readings_with_consumption
+
+    def read_then_wait(*args, **kwargs):  # type: ignore[no-untyped-def]
+        rows = real(*args, **kwargs)
+        # With the lock taken up front the other request waits for this one: no meeting.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_read.wait()
+        return rows
+
+    monkeypatch.setattr(portal.supply, "readings_with_consumption", read_then_wait)
+    clients = [app.test_client(), app.test_client()]
+    for each in clients:
+        each.login(email)
+    statuses = [0, 0]
+
+    def export(n: int) -> None:
+        statuses[n] = clients[n].get(f"/c/{slug}/supply-points/{code}/readings.csv").status_code
+
+    threads = [threading.Thread(target=export, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [200, 200]
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s:
+        exported = s.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.action == "readings.exported", AuditEvent.target_id == str(point_id)
+            )
+        )
+    assert exported == 2
 
 
 @pytest.mark.postgresql
