@@ -86,6 +86,13 @@ CHECKS = """() => {
       }
     }
   }
+  for (const box of document.querySelectorAll("input[type=radio], input[type=checkbox]")) {
+    const width = box.getBoundingClientRect().width;
+    if (width > 32) {
+      problems.push(`a ${box.type} (${box.name}) is ${Math.round(width)} px wide`);
+      break;
+    }
+  }
   const brand = document.querySelector(".site-header .brand")?.innerText.trim();
   if (location.pathname.startsWith("/backoffice") && brand !== "Back office")
     problems.push(`the header says ${JSON.stringify(brand)}, not "Back office"`);
