@@ -44,12 +44,15 @@ def readings_with_consumption(
     """The point's readings (pending, rejected and replaced ones too), newest first, those of one
     submission together (on a day with several, the new meter's and the newer submission's
     first), each with what its register counted since the accepted reading before it: None
-    for the first one and for any reading not accepted."""
+    for the first one and for any reading not accepted. With `since`, only the readings from
+    that day on, read with the earlier ones their consumption needs, not the whole history
+    (_needed_for)."""
+    mine = Reading.supply_point_id == point.id
     stmt = (
         select(Reading)
         .join(MeterRegister, MeterRegister.id == Reading.register_id)
         .join(Meter, Meter.id == MeterRegister.meter_id)
-        .where(Reading.supply_point_id == point.id)
+        .where(mine)
         .options(
             joinedload(Reading.register).joinedload(MeterRegister.meter),
             joinedload(Reading.submission),
@@ -61,6 +64,8 @@ def readings_with_consumption(
             MeterRegister.position,
         )
     )
+    if since is not None:
+        stmt = _needed_for(stmt, mine, since)
     readings = list(session.scalars(stmt))
     consumption = {
         after.id: used

@@ -709,8 +709,9 @@ def test_a_replaced_reading_cannot_be_decided(session, people, pending):
 def test_the_months_shown_read_only_the_readings_they_need_however_long_the_history(
     session, people
 ):
-    """Five years of monthly readings: three months' consumption reads, per register, the
-    last accepted reading before them and those after, and comes out as from all of them."""
+    """Five years of monthly readings: three months' consumption, and the history table of
+    the same months, read per register the last accepted reading before them and those
+    after, and come out as from all of them."""
     from sqlalchemy import event
 
     made = factories.supply_point(session, people.alfa, installed_on=D(2019, 12, 1))
@@ -727,6 +728,7 @@ def test_the_months_shown_read_only_the_readings_they_need_however_long_the_hist
         by_point = monthly_consumption_by_point(
             session, [people.alfa.id], today=D(2024, 12, 31), months=3
         )
+        history = readings_with_consumption(session, made, since=D(2024, 10, 1))
     finally:
         event.remove(Reading, "load", note)
     # Every 30 days from 1 Jan 2020: 6 September 2024 is the last before October.
@@ -738,6 +740,12 @@ def test_the_months_shown_read_only_the_readings_they_need_however_long_the_hist
         Decimal("50.000"),
     ]
     assert by_point[made] == months
+    # The history table of the same months: each reading with what it counted.
+    assert [(r.reading_date, used) for r, used in history] == [
+        (D(2024, 12, 5), 300),
+        (D(2024, 11, 5), 300),
+        (D(2024, 10, 6), 300),
+    ]
 
 
 def test_monthly_consumption_spreads_each_interval_over_its_days(session, people):
