@@ -33,6 +33,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    # On unless said otherwise: Flask-Limiter would take an earlier app's choice as the default.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     security.init_app(app)
     static.init_app(app)

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bench.common import fresh_app, login
-from bench.scale import Page, measure
+from bench.scale import Page, customer_pages, measure
 from demo import PASSWORD as DEMO_PASSWORD
 from demo import load_demo
 from models.billing import Invoice
@@ -76,16 +76,8 @@ def pages(session) -> list[Page]:  # type: ignore[no-untyped-def]
     staff_invoice = f"/backoffice/invoices/{invoice.id}"
     return [
         Page(ANONYMOUS, "sign-in page", "/login"),
-        Page(CUSTOMER, "all companies", "/companies"),
-        Page(CUSTOMER, "overview", f"{c}/"),
-        Page(CUSTOMER, "invoice list", f"{c}/invoices"),
-        Page(CUSTOMER, "invoice detail", f"{c}/invoices/{invoice.number}"),
-        Page(CUSTOMER, "advance payments", f"{c}/advances"),
-        Page(CUSTOMER, "price lists", f"{c}/pricelists"),
-        Page(CUSTOMER, "supply points", f"{c}/supply-points"),
-        Page(CUSTOMER, "supply point", f"{c}/supply-points/{point.code}"),
+        *customer_pages(CUSTOMER, alfa.slug, invoice.number, point.code),
         Page(CUSTOMER, "logins", f"{c}/logins"),
-        Page(CUSTOMER, "account", "/account/"),
         Page(CUSTOMER, "invoice PDF", f"{c}/invoices/{invoice.number}/pdf"),
         Page(
             CUSTOMER,

@@ -775,6 +775,23 @@ class Result:
     rounds: int
 
 
+def customer_pages(persona: str, slug: str, invoice: str, point: str) -> list[Page]:
+    """The pages a customer opens most, in the company `slug` (with one of its invoices and
+    supply points): what this benchmark and bench.pages both measure."""
+    c = f"/c/{slug}"
+    return [
+        Page(persona, "overview", f"{c}/"),
+        Page(persona, "all companies", "/companies"),
+        Page(persona, "invoice list", f"{c}/invoices"),
+        Page(persona, "invoice detail", f"{c}/invoices/{invoice}"),
+        Page(persona, "advance payments", f"{c}/advances"),
+        Page(persona, "price lists", f"{c}/pricelists"),
+        Page(persona, "supply points", f"{c}/supply-points"),
+        Page(persona, "supply point", f"{c}/supply-points/{point}"),
+        Page(persona, "account", "/account/"),
+    ]
+
+
 def _company_pages(app: Flask, company: Any, customer: str, many: str) -> list[Page]:
     """The measured pages: `company`'s for `customer`, the list of companies for `many`, and
     the back office's for the administrator (three kinds of search)."""
@@ -792,18 +809,9 @@ def _company_pages(app: Flask, company: Any, customer: str, many: str) -> list[P
             .order_by(SupplyPoint.id)
             .limit(1)
         ).one()
-    c = f"/c/{found.slug}"
     number = (_Fill.company_number(4321) or "")[:6]
     return [
-        Page(customer, "overview", f"{c}/"),
-        Page(customer, "all companies", "/companies"),
-        Page(customer, "invoice list", f"{c}/invoices"),
-        Page(customer, "invoice detail", f"{c}/invoices/{invoice}"),
-        Page(customer, "advance payments", f"{c}/advances"),
-        Page(customer, "price lists", f"{c}/pricelists"),
-        Page(customer, "supply points", f"{c}/supply-points"),
-        Page(customer, "supply point", f"{c}/supply-points/{point}"),
-        Page(customer, "account", "/account/"),
+        *customer_pages(customer, found.slug, invoice, point),
         Page(many, "all companies", "/companies"),
         Page(ADMIN, "bo companies", "/backoffice/companies"),
         Page(ADMIN, "bo search: name", "/backoffice/companies?q=tatra+inv"),

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, false, inspect, or_, select, true
-from sqlalchemy.orm import QueryableAttribute, contains_eager, joinedload, undefer
+from sqlalchemy.orm import QueryableAttribute, joinedload, undefer
 
 from core.extensions import db, login_manager
 from core.permissions import CUSTOMER_PERMISSIONS, can
@@ -75,24 +75,15 @@ MEMBERSHIPS = (
 def my_memberships() -> list[Membership]:
     """The signed-in account's memberships with their companies (and main groups), by company
     name: loaded with the login session (MEMBERSHIPS), or in one query when they are not
-    (after a commit, say), and shared by the company scope, the switcher and the landing
+    (expired by a commit, say), and shared by the company scope, the switcher and the landing
     page."""
-    if "memberships" in g:
-        return g.memberships
-    account = current_user._get_current_object()
-    if "memberships" not in inspect(account).unloaded:
+    if "memberships" not in g:
+        account = current_user._get_current_object()
+        if "memberships" in inspect(account).unloaded:
+            query = select(Account).where(Account.id == account.id).options(MEMBERSHIPS)
+            db.session.scalars(query).unique().one()  # fills in the account's collection
         g.memberships = sorted(
             account.memberships, key=lambda m: (m.company.legal_name, m.company.id)
-        )
-    else:
-        g.memberships = list(
-            db.session.scalars(
-                select(Membership)
-                .join(Membership.company)
-                .options(contains_eager(Membership.company).joinedload(Company.customer_group))
-                .where(Membership.account_id == current_user.id)
-                .order_by(Company.legal_name, Company.id)
-            )
         )
     return g.memberships
 

@@ -141,6 +141,9 @@ def bound_app(app: Flask, connection: Connection) -> Iterator[Flask]:
     factory = app.extensions["database"]["factory"]
     db.bind_to(app, connection)
     limiter.reset()
+    # One limiter serves every app in the process: a benchmark's app (limits off) switches it
+    # off for all of them, so each test sets it back for the app it runs.
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
     yield app
     app.extensions["database"]["factory"] = factory
 

@@ -160,6 +160,34 @@ def test_a_page_read_while_signed_in_sends_no_new_cookie_and_idle_still_ends_it(
         assert client.get("/companies").status_code == 302
 
 
+def test_memberships_not_loaded_with_the_login_are_read_in_one_query_not_per_company(
+    client, people, engine, monkeypatch
+):
+    """The memberships normally come with the login session (core.scope.MEMBERSHIPS); when
+    the account arrives without them, the page reads them once, with their companies."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import selectinload
+
+    import core.auth
+    from models.identity import Account
+
+    client.login(people.jan.email)
+    monkeypatch.setattr(core.auth, "MEMBERSHIPS", selectinload(Account.teams))
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        page = client.get("/companies").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert all(name in page for name in ["Alfa Trade", "Beta Services", "Gamma Household"])
+    assert sum("FROM memberships" in s or "JOIN memberships" in s for s in seen) == 1
+    assert not any(s.lstrip().startswith("SELECT companies.") for s in seen)  # none per company
+
+
 def test_an_idle_session_expires(client, people):
     start = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False) as clock:
