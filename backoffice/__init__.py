@@ -27,6 +27,7 @@ def index() -> Response:
 
 
 from backoffice import (  # noqa: E402  (areas attach their routes)
+    changes,
     companies,
     imports,
     invoices,
@@ -35,4 +36,13 @@ from backoffice import (  # noqa: E402  (areas attach their routes)
     staff,
 )
 
-__all__ = ["blueprint", "companies", "imports", "invoices", "pricelists", "readings", "staff"]
+__all__ = [
+    "blueprint",
+    "changes",
+    "companies",
+    "imports",
+    "invoices",
+    "pricelists",
+    "readings",
+    "staff",
+]

@@ -1,9 +1,10 @@
 """Runs every benchmark and prints its numbers."""
 
-from bench import billing, overview, pages, switcher
+from bench import billing, changes, overview, pages, switcher
 
 if __name__ == "__main__":
     switcher.main()
     billing.main()
     overview.main()
     pages.main([])
+    changes.main([])

@@ -44,6 +44,7 @@ Summary = Callable[[int, int], str]
 class _Registration:
     key: str
     permission: str
+    order: int
     provider: Provider
     summary: Summary | None
 
@@ -52,24 +53,28 @@ _registry: dict[str, _Registration] = {}
 
 
 def badge_provider(
-    key: str, *, permission: str, summary: Summary | None = None
+    key: str, *, permission: str, order: int, summary: Summary | None = None
 ) -> Callable[[Provider], Provider]:
     """Registers `provider(session, company_ids) -> {company_id: Badge}`. It is asked only for
     the companies where the account's role has `permission`, and omits companies with nothing
-    to show. `summary(count, urgent)` words the total over all companies for the list of
-    companies ("3 unpaid invoices, 1 overdue")."""
+    to show; badges are shown by ascending `order`. `summary(count, urgent)` words the total
+    over all companies for the list of companies ("3 unpaid invoices, 1 overdue")."""
 
     def register(provider: Provider) -> Provider:
-        _registry[key] = _Registration(key, permission, provider, summary)
+        _registry[key] = _Registration(key, permission, order, provider, summary)
         return provider
 
     return register
 
 
+def _in_order() -> list[_Registration]:
+    return sorted(_registry.values(), key=lambda r: (r.order, r.key))
+
+
 def badges_for(session: Session, memberships: Iterable[Membership]) -> dict[int, list[Badge]]:
     memberships = list(memberships)
     result: dict[int, list[Badge]] = {m.company_id: [] for m in memberships}
-    for registration in _registry.values():
+    for registration in _in_order():
         company_ids = companies_allowing(registration.permission, memberships)
         if not company_ids:
             continue
@@ -92,7 +97,7 @@ class Total:
 
 
 def totals(badges: dict[int, list[Badge]]) -> tuple[list[Total], dict[str, Decimal]]:
-    """The badges of all companies added up per kind (in registration order, those with a
+    """The badges of all companies added up per kind (in their order, those with a
     summary), and the money they ask for per currency."""
     count: dict[str, int] = defaultdict(int)
     urgent: dict[str, int] = defaultdict(int)
@@ -109,17 +114,13 @@ def totals(badges: dict[int, list[Badge]]) -> tuple[list[Total], dict[str, Decim
             tone[badge.key] = max(tone.get(badge.key, badge.tone), badge.tone, key=TONES.index)
             for currency, amount in badge.to_pay:
                 money[currency] += amount
-    shown = [
-        Total(
-            key,
-            registration.summary(count[key], urgent[key]),
-            count[key],
-            urgent[key],
-            tone[key],
-            icon[key],
-            companies[key],
+    shown = []
+    for registration in _in_order():
+        key = registration.key
+        if registration.summary is None or not count[key]:
+            continue
+        label = registration.summary(count[key], urgent[key])
+        shown.append(
+            Total(key, label, count[key], urgent[key], tone[key], icon[key], companies[key])
         )
-        for key, registration in _registry.items()
-        if registration.summary is not None and count[key]
-    ]
     return shown, dict(sorted(money.items()))

@@ -68,15 +68,19 @@ def show_domain_error(form: PlainForm, error: DomainError) -> None:
 class refusals:
     """Runs the block; a DomainError raised in it rolls the unit of work back and is shown on
     `form` (by `show`), and execution goes on after the block, where the view renders the
-    form again with `form_status(form)`."""
+    form again with `form_status(form)`. With `rolls_back=False` it only shows the refusal:
+    a form's validation asking a domain rule about one value, before anything is written."""
 
     def __init__(
         self,
         form: PlainForm | None,
         show: Callable[[PlainForm, DomainError], None] = show_domain_error,
+        *,
+        rolls_back: bool = True,
     ) -> None:
         self.form = form
         self.show = show
+        self.rolls_back = rolls_back
         self.refused: DomainError | None = None
 
     def __enter__(self) -> refusals:
@@ -90,7 +94,8 @@ class refusals:
     ) -> bool:
         if not isinstance(error, DomainError):
             return False
-        refuse()
+        if self.rolls_back:
+            refuse()
         self.refused = error
         if self.form is not None:
             self.show(self.form, error)

@@ -15,7 +15,7 @@ from flask import Flask, Response, current_app, render_template
 from flask_babel import force_locale
 from flask_mail import Message
 
-from core import consumption
+from core import changes, consumption
 from core.extensions import db, mail
 from models.outbox import OutboxMessage, due_messages, mark_failed, mark_sent
 
@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     mail.init_app(app)
     app.jinja_env.globals.update(external_url=external_url)
     consumption.init_app(app)  # register_label and quantity, for the reading mails too
+    changes.init_app(app)  # field_label, for the change decisions
 
 
 def external_url(endpoint: str, **values: object) -> str:

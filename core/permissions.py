@@ -29,7 +29,14 @@ CUSTOMER_VIEW = frozenset(
     }
 )
 CUSTOMER_ACT = frozenset(
-    {"readings.submit", "requests.create", "messages.send", "changes.request", "post.manage"}
+    {
+        "readings.submit",
+        "requests.create",
+        "messages.send",
+        "changes.request",
+        "changes.request_identity",
+        "post.manage",
+    }
 )
 CUSTOMER_PERMISSIONS: dict[CustomerRole, frozenset[str]] = {
     CustomerRole.OWNER: CUSTOMER_VIEW | CUSTOMER_ACT | {"company.logins.manage"},

@@ -36,7 +36,7 @@ COMPANIES = [
         "legal_name": "Alfa Trade s.r.o.",
         "customer_number": "1000001",
         "company_number": "35757442",
-        "vat_id": "SK2021531521",
+        "vat_id": "SK2021531523",
         "billing_address": "Obchodná 12\n811 06 Bratislava\nSlovakia",
         "contact_email": "office@alfa-trade.example",
         "contact_phone": "+421 2 5555 0101",
@@ -46,7 +46,8 @@ COMPANIES = [
         "legal_name": "Beta Services s.r.o.",
         "customer_number": "1000002",
         "company_number": "36631124",
-        "vat_id": "SK2022222220",
+        "vat_id": "SK2022222224",
+        "bank_account": "SK26 0900 0000 0005 1234 5678",
         "billing_address": "Hlavná 45\n040 01 Košice\nSlovakia",
         "contact_email": "info@beta-services.example",
         "contact_phone": "+421 55 5555 0202",
@@ -87,9 +88,9 @@ class Cast:
 def areas() -> list[Callable[[Session, Cast, dt.date], None]]:
     """Each area's demo, a function (session, cast, today), in the order they run: billing
     prices the readings with the price lists."""
-    from demo import billing, pricelists, supply  # they build on Cast, defined above
+    from demo import billing, changes, pricelists, supply  # they build on Cast, defined above
 
-    return [supply.load, pricelists.load, billing.load]
+    return [supply.load, pricelists.load, billing.load, changes.load]
 
 
 def load_demo(session: Session, today: dt.date | None = None) -> bool:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Annotated, Any, cast
 
@@ -33,8 +35,25 @@ NAMING_CONVENTION = {
 }
 
 
+_clock: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("clock", default=None)
+
+
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """The one clock every operation and default reads: now, or the moment `as_of` set."""
+    return _clock.get() or dt.datetime.now(dt.UTC)
+
+
+@contextlib.contextmanager
+def as_of(moment: dt.datetime) -> Iterator[None]:
+    """Runs the block as if it were `moment` (timezone-aware): what the demo uses to tell a
+    history through the operations themselves, filed and decided on the days of its story."""
+    if moment.tzinfo is None:
+        raise ValueError("as_of() takes a timezone-aware moment")
+    token = _clock.set(moment.astimezone(dt.UTC))
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 class DomainError(Exception):
     """A business rule refused an operation. `message` is a translatable English string;
-    the web layer translates it and shows it next to `field` (or at the top when None)."""
+    the web layer translates it and shows it next to `field` (or at the top when None).
+    `status` is the HTTP status a page answers with when it shows the refusal."""
+
+    status = 422
 
     def __init__(self, message: str, field: str | None = None, **params: object) -> None:
         super().__init__(message)
@@ -17,3 +20,10 @@ class DomainError(Exception):
 def N_(message: str) -> str:
     """Marks a message for the translation catalogs; the web layer translates it when shown."""
     return message
+
+
+class AlreadyDecided(DomainError):
+    """Someone else decided the record first (two clerks at once): the later one learns who,
+    and when, and nothing is applied twice."""
+
+    status = 409

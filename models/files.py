@@ -5,6 +5,7 @@ points to it are written, or rolled back, together."""
 from __future__ import annotations
 
 import hashlib
+from typing import Protocol
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, Session, deferred, mapped_column
@@ -27,6 +28,24 @@ class StoredFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     created_at: Mapped[CreatedAt]
+
+
+class CheckedFile(Protocol):
+    """An upload whose type the web layer has established from its bytes (core.storage)."""
+
+    data: bytes
+    filename: str
+    content_type: str
+
+
+def store_checked(session: Session, file: CheckedFile, company_id: int | None) -> StoredFile:
+    return store_file(
+        session,
+        data=file.data,
+        filename=file.filename,
+        content_type=file.content_type,
+        company_id=company_id,
+    )
 
 
 def store_file(

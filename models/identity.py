@@ -158,6 +158,11 @@ class Company(Base):
     postal_address: Mapped[str | None] = mapped_column(Text)
     contact_email: Mapped[str | None] = mapped_column(String(254), index=True)
     contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_person: Mapped[str | None] = mapped_column(String(200))
+    # For refunds and direct debit; kept in groups of four (SK31 1200 0000 …).
+    bank_account: Mapped[str | None] = mapped_column(String(42))
+    # ISO 3166 code of the country of registration: how its IDs and postcodes are checked.
+    country: Mapped[str] = mapped_column(String(2), default="SK", server_default="SK")
     customer_group_id: Mapped[int | None] = mapped_column(
         ForeignKey("customer_groups.id", ondelete="SET NULL"), index=True
     )

@@ -308,3 +308,16 @@ def revoke_membership(session: Session, *, actor: Account, membership: Membershi
     )
     session.delete(membership)
     session.flush()
+
+
+def may_be_told(session: Session, account: Account | None, company_id: int) -> bool:
+    """Whether `account` may still hear about the company's affairs: it is active and still
+    a member (a former member learns nothing more about it)."""
+    if account is None or not account.is_active:
+        return False
+    member = session.scalar(
+        select(Membership.id).where(
+            Membership.account_id == account.id, Membership.company_id == company_id
+        )
+    )
+    return member is not None

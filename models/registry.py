@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from models import audit, billing, files, identity, memberships, outbox, signin, supply
+from models import audit, billing, changes, files, identity, memberships, outbox, signin, supply
 from models.db import Base
 
 metadata = Base.metadata
@@ -23,6 +23,7 @@ def in_schema_of(dialect: str) -> Callable[..., bool]:
 __all__ = [
     "audit",
     "billing",
+    "changes",
     "files",
     "identity",
     "in_schema_of",

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal import account, advances, auth, company, home, invoices, logins, pricelists, supply
+from portal import (
+    account,
+    advances,
+    auth,
+    changes,
+    company,
+    home,
+    invoices,
+    logins,
+    pricelists,
+    supply,
+)
 
 
 def register(app: Flask) -> None:
@@ -16,4 +27,4 @@ def register(app: Flask) -> None:
     app.context_processor(home.switcher_context)
 
 
-__all__ = ["advances", "invoices", "logins", "pricelists", "register", "supply"]
+__all__ = ["advances", "changes", "invoices", "logins", "pricelists", "register", "supply"]

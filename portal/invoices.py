@@ -168,7 +168,10 @@ def _unpaid(company_ids: list[int]) -> dict[int, Unpaid]:
 
 
 @badge_provider(
-    "invoices", permission="invoices.view", summary=lambda count, late: _unpaid_text(count, late)
+    "invoices",
+    permission="invoices.view",
+    order=10,
+    summary=lambda count, late: _unpaid_text(count, late),
 )
 def unpaid_invoices(session: Session, company_ids: list[int]) -> dict[int, Badge]:
     badges = {}

@@ -200,7 +200,7 @@ def _waiting_text(count: int, _urgent: int = 0) -> str:
     )
 
 
-@badge_provider("invitations", permission="company.logins.manage", summary=_waiting_text)
+@badge_provider("invitations", permission="company.logins.manage", order=40, summary=_waiting_text)
 def pending_invitations(session: Session, company_ids: list[int]) -> dict[int, Badge]:
     rows = session.execute(
         select(Invitation.company_id, func.count(Invitation.id))

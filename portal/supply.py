@@ -386,7 +386,7 @@ def _due_text(count: int, _urgent: int = 0) -> str:
     )
 
 
-@badge_provider("readings_due", permission="readings.submit", summary=_due_text)
+@badge_provider("readings_due", permission="readings.submit", order=20, summary=_due_text)
 def readings_due(session: Session, company_ids: list[int]) -> dict[int, Badge]:
     """Supply points whose reading window is open and that have no reading for the period
     (see models.supply.history for the window)."""

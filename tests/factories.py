@@ -417,3 +417,28 @@ def price_list(
             priority=priority,
         )
     return made
+
+
+# Change requests -------------------------------------------------------------------------
+
+from models.changes import COMPANY_FIELDS, ChangeRequest, file_change  # noqa: E402
+
+TODAY = dt.date(2026, 12, 3)
+
+
+def change(
+    session: Session, where: Company, who: Account, supply_point: object = None, **values: str
+) -> ChangeRequest:
+    """A pending change request of `where` filed by `who`, for `values` (any field)."""
+    return file_change(
+        session,
+        actor=who,
+        company=where,
+        values=values,
+        allowed=set(values),
+        today=TODAY,
+        supply_point=supply_point,  # type: ignore[arg-type]
+    )
+
+
+ALL_COMPANY_FIELDS = frozenset(COMPANY_FIELDS)

@@ -44,6 +44,14 @@ def test_every_company_route_is_404_for_a_non_member_with_every_method(client, p
     client.login(people.jan.email)
     company_rules = rules(app, "/c/")
     assert len(company_rules) >= 6
+    assert {  # the change requests' routes, among every other
+        "company.account_data",
+        "company.account_change",
+        "company.change_detail",
+        "company.change_withdraw",
+        "company.change_evidence",
+        "company.supply_points_correspondence",
+    } <= {rule.endpoint for rule in company_rules}
     token = client.csrf_token()
     checked = 0
     for rule in company_rules:

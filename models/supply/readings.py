@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 from models import audit
 from models.db import utcnow
 from models.errors import N_, DomainError
-from models.files import store_file
+from models.files import CheckedFile, store_checked
 from models.identity import Account
 from models.supply.expected import (
     DEFAULT_TOLERANCE,
@@ -41,14 +41,6 @@ from models.supply.tables import (
 )
 
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
-
-
-class PhotoFile(Protocol):
-    """An upload whose type the web layer has established from its bytes."""
-
-    data: bytes
-    filename: str
-    content_type: str
 
 
 @dataclass(frozen=True)
@@ -269,7 +261,7 @@ def submit_reading(
     tolerance: Decimal = DEFAULT_TOLERANCE,
     today: dt.date | None = None,
     idempotency_key: str | None = None,
-    photo: PhotoFile | None = None,
+    photo: CheckedFile | None = None,
     source: ReadingSource = ReadingSource.CUSTOMER,
 ) -> ReadingSubmission:
     """Records the values of `meter`'s registers read on `reading_date`, all or none.
@@ -429,7 +421,7 @@ def _insert(
     checked: list[_Checked],
     replaced: list[Reading],
     idempotency_key: str | None,
-    photo: PhotoFile | None,
+    photo: CheckedFile | None,
     source: ReadingSource,
 ) -> ReadingSubmission:
     """Writes the submission in a SAVEPOINT, after marking the readings it replaces: if a
@@ -440,17 +432,7 @@ def _insert(
         with session.begin_nested():
             if replaced:
                 _supersede(session, replaced)
-            stored = (
-                store_file(
-                    session,
-                    data=photo.data,
-                    filename=photo.filename,
-                    content_type=photo.content_type,
-                    company_id=point.company_id,
-                )
-                if photo is not None
-                else None
-            )
+            stored = store_checked(session, photo, point.company_id) if photo is not None else None
             submission = ReadingSubmission(
                 company_id=point.company_id,
                 supply_point_id=point.id,

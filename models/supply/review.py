@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from models import audit
 from models.db import utcnow
 from models.errors import N_, DomainError
-from models.identity import Account, Membership
+from models.identity import Account
+from models.memberships import may_be_told
 from models.outbox import notify
 from models.supply.sequence import neighbours
 from models.supply.tables import Reading, ReadingStatus
@@ -100,14 +101,7 @@ def _tell_the_submitter(session: Session, reading: Reading, *, accepted: bool) -
     access to the company (a former member learns nothing more about it)."""
     submitter = reading.submission.submitted_by
     point = reading.supply_point
-    if submitter is None or not submitter.is_active:
-        return
-    member = session.scalar(
-        select(Membership.id).where(
-            Membership.account_id == submitter.id, Membership.company_id == point.company_id
-        )
-    )
-    if member is None:
+    if submitter is None or not may_be_told(session, submitter, point.company_id):
         return
     notify(
         session,

@@ -89,6 +89,8 @@ class SupplyPoint(Base):
     code: Mapped[str] = mapped_column(String(18), unique=True)
     commodity: Mapped[Commodity] = mapped_column(str_enum(Commodity, "commodity"))
     address: Mapped[str] = mapped_column(Text)
+    # Where the point's post goes; None: the company's postal (or billing) address.
+    correspondence_address: Mapped[str | None] = mapped_column(Text)
     tariff: Mapped[str] = mapped_column(String(80), default="")
     distribution_rate: Mapped[str] = mapped_column(String(80), default="")
     status: Mapped[SupplyPointStatus] = mapped_column(

@@ -311,3 +311,43 @@ def test_gammas_open_invoice_is_its_latest_settlement_with_something_to_pay(told
     assert older.is_paid
     assert latest.status == InvoiceStatus.ISSUED and latest.is_settlement
     assert latest.balance > 0 and not latest.is_overdue(told.today)
+
+
+def test_the_change_requests_tell_a_past_and_what_waits(told):
+    """Alfa waits for a new billing address, Beta for a new IBAN (two clerks); the decided
+    requests lie in the past, in order, and the data holds what was approved."""
+    from models.changes import COMPANY_FIELDS, ChangeRequest, ChangeStatus, field_history
+
+    alfa, beta, gamma = (told.companies[n] for n in ("1000001", "1000002", "1000003"))
+    changes = list(told.session.scalars(select(ChangeRequest).order_by(ChangeRequest.id)))
+    pending = [c for c in changes if c.is_pending]
+    assert [(c.company_id, [f.field for f in c.fields], c.four_eyes) for c in pending] == [
+        (alfa.id, ["billing_address"], False),
+        (beta.id, ["bank_account"], True),
+    ]
+    assert all(c.first_approved_by_id is None for c in pending)
+    now = dt.datetime.combine(told.today, dt.time(23, 59), ZONE)
+    for change in changes:
+        assert change.requested_at <= now
+        if change.decided_at:
+            assert change.requested_at < change.decided_at <= now
+        if change.first_approved_at:
+            assert change.requested_at < change.first_approved_at < change.decided_at
+            assert change.first_approved_by_id != change.decided_by_id
+        assert change.requested_by_id not in (change.decided_by_id, change.first_approved_by_id)
+    assert {c.status for c in changes} == {
+        ChangeStatus.PENDING,
+        ChangeStatus.APPROVED,
+        ChangeStatus.REJECTED,
+    }
+    for company in (alfa, beta, gamma):
+        latest: dict[str, str | None] = {}
+        for h in reversed(field_history(told.session, company.id)):
+            latest[h.field] = h.new_value
+        for field, value in latest.items():
+            assert getattr(company, field) == value, (company.legal_name, field)
+        # Every value of the demo companies passes the rule a change of it would meet.
+        for name, rule in COMPANY_FIELDS.items():
+            current = getattr(company, name)
+            if current:
+                assert rule.check(current, company.country, name) == current, (name, current)
