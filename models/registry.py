@@ -3,7 +3,18 @@
 from collections.abc import Callable
 from typing import Any
 
-from models import audit, billing, changes, files, identity, memberships, outbox, signin, supply
+from models import (
+    audit,
+    billing,
+    changes,
+    files,
+    identity,
+    memberships,
+    messages,
+    outbox,
+    signin,
+    supply,
+)
 from models.db import Base
 
 metadata = Base.metadata
@@ -28,6 +39,7 @@ __all__ = [
     "identity",
     "in_schema_of",
     "memberships",
+    "messages",
     "metadata",
     "outbox",
     "signin",

@@ -14,6 +14,7 @@ from portal import (
     home,
     invoices,
     logins,
+    messages,
     pricelists,
     supply,
 )
@@ -27,4 +28,13 @@ def register(app: Flask) -> None:
     app.context_processor(home.switcher_context)
 
 
-__all__ = ["advances", "changes", "invoices", "logins", "pricelists", "register", "supply"]
+__all__ = [
+    "advances",
+    "changes",
+    "invoices",
+    "logins",
+    "messages",
+    "pricelists",
+    "register",
+    "supply",
+]

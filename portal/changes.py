@@ -115,13 +115,13 @@ def _file(form: ChangeForm, point: SupplyPoint | None) -> Response | tuple[str, 
             ),
             "success",
         )
-        return redirect(url_for("company.change_detail", change_id=change.id))
+        return redirect(url_for("company.account_data_request", change_id=change.id))
     return _form_page(form, point, 422)
 
 
 @blueprint.route("/account/change", methods=["GET", "POST"])
 @requires("changes.request")
-def account_change() -> Response | tuple[str, int]:
+def account_data_change() -> Response | tuple[str, int]:
     scope = current_scope()
     fields = allowed_fields(ChangeKind.COMPANY_DATA)
     form = build(fields, scope.company, scope.company, submitted=request.method == "POST")
@@ -153,7 +153,7 @@ def _change(change_id: int) -> ChangeRequest:
 
 @blueprint.route("/account/changes/<int:change_id>")
 @requires("company.view")
-def change_detail(change_id: int) -> str:
+def account_data_request(change_id: int) -> str:
     return render_template(
         "portal/changes/detail.html", scope=current_scope(), change=_change(change_id)
     )
@@ -161,7 +161,7 @@ def change_detail(change_id: int) -> str:
 
 @blueprint.route("/account/changes/<int:change_id>/withdraw", methods=["POST"])
 @requires("changes.request")
-def change_withdraw(change_id: int) -> Response:
+def account_data_withdraw(change_id: int) -> Response:
     change = _change(change_id)
     act(
         lambda: withdraw_change(
@@ -169,12 +169,12 @@ def change_withdraw(change_id: int) -> Response:
         ),
         lambda: _("Your request no. %(id)s is withdrawn.", id=change.id),
     )
-    return redirect(url_for("company.change_detail", change_id=change_id))
+    return redirect(url_for("company.account_data_request", change_id=change_id))
 
 
 @blueprint.route("/account/changes/<int:change_id>/evidence")
 @requires("company.view")
-def change_evidence(change_id: int) -> Response:
+def account_data_evidence(change_id: int) -> Response:
     stored = current_scope().stored_file(ChangeRequest.evidence, ChangeRequest.id == change_id)
     return send_stored(stored)
 

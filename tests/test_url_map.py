@@ -46,10 +46,10 @@ def test_every_company_route_is_404_for_a_non_member_with_every_method(client, p
     assert len(company_rules) >= 6
     assert {  # the change requests' routes, among every other
         "company.account_data",
-        "company.account_change",
-        "company.change_detail",
-        "company.change_withdraw",
-        "company.change_evidence",
+        "company.account_data_change",
+        "company.account_data_request",
+        "company.account_data_withdraw",
+        "company.account_data_evidence",
         "company.supply_points_correspondence",
     } <= {rule.endpoint for rule in company_rules}
     token = client.csrf_token()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Update, update
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from models.db import changed_rows, utcnow
 from models.errors import N_, AlreadyDecided, DomainError
 from models.identity import Account
 from models.memberships import may_be_told
+from models.messages import post_notice
 from models.outbox import notify
 
 MAX_REASON = 1000
@@ -232,19 +234,18 @@ def _reason(reason: str) -> str:
 
 
 def _tell_the_requester(session: Session, change: ChangeRequest) -> None:
-    """E-mails the decision to whoever filed the request, if they may still hear of it."""
+    """Posts the decision to the company's messages in the portal and e-mails it to whoever
+    filed the request, if they may still hear of it."""
+    told: dict[str, Any] = {
+        "approved": change.status == ChangeStatus.APPROVED,
+        "company": change.company.slug,
+        "company_name": change.company.legal_name,
+        "change_id": change.id,
+        "fields": [f.field for f in change.fields],
+        "reason": change.reason,
+    }
+    post_notice(session, change.company, notice="change_decision", **told)
     requester = change.requested_by
     if requester is None or not may_be_told(session, requester, change.company_id):
         return
-    notify(
-        session,
-        to=requester.email,
-        template="change_decision",
-        locale=requester.locale,
-        approved=change.status == ChangeStatus.APPROVED,
-        company=change.company.slug,
-        company_name=change.company.legal_name,
-        change_id=change.id,
-        fields=[f.field for f in change.fields],
-        reason=change.reason,
-    )
+    notify(session, to=requester.email, template="change_decision", locale=requester.locale, **told)

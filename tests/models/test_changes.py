@@ -304,3 +304,14 @@ def test_a_former_member_is_not_told_of_the_decision(session, people):
     approve_change(session, actor=people.clerk, change=filed, today=TODAY)
     assert mails(session, people.anna.email) == []
     assert people.alfa.contact_person == "X"
+
+
+def test_a_decision_is_posted_to_the_company_s_messages(session, people):
+    from models.messages import Message
+
+    filed = change(session, people.alfa, people.jan, contact_person="X")
+    reject_change(session, actor=people.clerk, change=filed, reason="Not signed.")
+    [notice] = session.scalars(select(Message).where(Message.company_id == people.alfa.id))
+    assert notice.notice == "change_decision" and notice.to_account_id is None
+    assert notice.param_map["approved"] is False and notice.param_map["reason"] == "Not signed."
+    assert notice.param_map["change_id"] == filed.id
