@@ -3,8 +3,9 @@ way to match a searched text inside a column."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any, Generic, TypeVar
 
 from flask import request
 from sqlalchemy import ColumnElement, CompoundSelect, Select, any_, func, select
@@ -63,6 +64,24 @@ def paginate(
     if limit is not None and total > limit:
         return Page(items=items, number=number, size=size, total=limit, more=True)
     return Page(items=items, number=number, size=size, total=total)
+
+
+def paginate_keys(
+    session: Session,
+    keys: Select[int],
+    load: Callable[[list[int]], Iterable[Any]],
+    *,
+    number: int,
+    size: int,
+    count_ahead: int | None = None,
+) -> Page[Any]:
+    """`paginate` over the ordered ids `keys` selects, then `load(ids)` for the page's rows
+    (objects with an `id`, in any order; shown in the order of `keys`). A deep page then
+    skips index entries, not joined rows: ordering every pending change request joined with
+    its company and people before the OFFSET took PostgreSQL 160 ms at 10,000 (bench/changes.py)."""
+    page = paginate(session, keys, number=number, size=size, count_ahead=count_ahead)
+    found = {row.id: row for row in load(list(page.items))}
+    return replace(page, items=[found[key] for key in page.items if key in found])
 
 
 def contains(column: ColumnElement[str], text: str) -> ColumnElement[bool]:

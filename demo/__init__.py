@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.db import as_of
 from models.identity import (
     Account,
     Company,
@@ -138,11 +139,16 @@ def load_demo(session: Session, today: dt.date | None = None) -> bool:
     session.flush()
 
     companies: dict[str, Company] = {}
-    for spec in COMPANIES:
-        fields = {k: v for k, v in spec.items() if k not in {"legal_name", "group"}}
-        companies[spec["legal_name"]] = create_company(
-            session, legal_name=spec["legal_name"], customer_group=groups[spec["group"]], **fields
-        )
+    # Customers for years before the demo's history of invoices and readings begins.
+    with as_of(dt.datetime(today.year - 3, 1, 2, 9, 0, tzinfo=ZONE)):
+        for spec in COMPANIES:
+            fields = {k: v for k, v in spec.items() if k not in {"legal_name", "group"}}
+            companies[spec["legal_name"]] = create_company(
+                session,
+                legal_name=spec["legal_name"],
+                customer_group=groups[spec["group"]],
+                **fields,
+            )
     alfa, beta, gamma = companies.values()
     for company in (alfa, beta, gamma):
         grant_membership(session, account=jan, company=company, role=CustomerRole.OWNER)

@@ -341,6 +341,12 @@ def test_the_change_requests_tell_a_past_and_what_waits(told):
         ChangeStatus.REJECTED,
     }
     for company in (alfa, beta, gamma):
+        # A customer since before anything of theirs: invoices, requests.
+        first_invoice = told.invoices[company.customer_number][0].issue_date
+        assert company.created_at.astimezone(ZONE).date() < first_invoice
+        assert all(
+            company.created_at < c.requested_at for c in changes if c.company_id == company.id
+        )
         latest: dict[str, str | None] = {}
         for h in reversed(field_history(told.session, company.id)):
             latest[h.field] = h.new_value
