@@ -21,7 +21,7 @@ from wtforms.validators import InputRequired, Length
 
 from backoffice import blueprint
 from backoffice.company_view import Pending, PendingItem, company_panel, company_pending
-from core.changes import field_label
+from core.changes import change_summary
 from core.extensions import db
 from core.forms import Form, SelectField, options, refusals
 from core.i18n import local_today
@@ -46,6 +46,8 @@ from models.changes.decisions import MAX_REASON
 from models.identity import Company, CustomerGroup, Team
 
 PANEL_ROWS = 20
+# Where a request stands: waiting for its (first) look, or for the second of two clerks.
+STEPS = {"first": _l("Waiting for a first decision"), "second": _l("Waiting for a second clerk")}
 
 menu_item(
     "backoffice", "backoffice.changes", _l("Change requests"), permission="changes.review", order=25
@@ -77,6 +79,8 @@ def changes() -> str:
     kind = kind if kind in ChangeKind.__members__.values() else ""
     query = request.args.get("q", "").strip()[:60]
     team_id = _plain_id(request.args.get("team", ""))
+    step = request.args.get("step", "")
+    step = step if step in STEPS else ""
     keys = (
         select(ChangeRequest.id)
         .join(ChangeRequest.company)
@@ -96,6 +100,10 @@ def changes() -> str:
                 Company.customer_number == query,
             )
         )
+    if step == "first":
+        keys = keys.where(ChangeRequest.first_approved_by_id.is_(None))
+    elif step == "second":
+        keys = keys.where(ChangeRequest.first_approved_by_id.is_not(None))
     if team_id is not None:
         responsible = select(CustomerGroup.id).where(CustomerGroup.responsible_team_id == team_id)
         keys = keys.where(Company.customer_group_id.in_(responsible))
@@ -115,6 +123,8 @@ def changes() -> str:
         query=query,
         teams=db.session.scalars(select(Team).order_by(Team.name)).all(),
         team_id=team_id,
+        steps=STEPS,
+        step=step,
         today=local_today(),
     )
 
@@ -240,11 +250,7 @@ def changes_to_verify(session: Session, company: Company, today: dt.date) -> Pen
         title=_("Change requests waiting for verification"),
         items=[
             PendingItem(
-                text=_(
-                    "No. %(id)s: %(fields)s",
-                    id=c.id,
-                    fields=", ".join(field_label(f.field) for f in c.fields),
-                ),
+                text=_("No. %(id)s: %(fields)s", id=c.id, fields=change_summary(c)),
                 since=c.requested_at,
                 url=url_for("backoffice.changes_detail", change_id=c.id) if may_open else None,
             )

@@ -9,22 +9,29 @@ from dataclasses import dataclass
 from flask import Flask
 from flask_babel import gettext
 
-from core.permissions import can
+from core.permissions import ROLE_LABELS, can
 from models.changes import (
-    COMPANY_FIELDS,
     COUNTRY_NAMES,
-    SUPPLY_POINT_FIELDS,
     ChangeableField,
     ChangeKind,
+    ChangeRequest,
     catalogue,
     postcode,
 )
+from models.identity import CustomerRole
 
 
 def field_label(name: str) -> str:
     """The label of a changeable field (the names of all kinds are distinct)."""
-    field = COMPANY_FIELDS.get(name) or SUPPLY_POINT_FIELDS.get(name)
+    field = next((c[name] for c in map(catalogue, ChangeKind) if name in c), None)
     return gettext(field.label) if field is not None else name
+
+
+def value_text(field: str, value: str | None) -> str | None:
+    """A requested value as people read it: a role by its name, anything else as kept."""
+    if field == "role" and value in {r.value for r in CustomerRole}:
+        return str(ROLE_LABELS[CustomerRole(value)])
+    return value
 
 
 def allowed_fields(kind: ChangeKind) -> dict[str, ChangeableField]:
@@ -65,6 +72,21 @@ def join_address(parts: AddressParts, country: str) -> str:
     return "\n".join(line.strip() for line in lines if line.strip())
 
 
+def change_summary(change: ChangeRequest) -> str:
+    """What a request asks, in a few words: the fields it changes, or the login it is about."""
+    if change.kind is ChangeKind.LOGIN_ADD:
+        return gettext(
+            "New login: %(email)s (%(role)s)",
+            email=change.value_of("email"),
+            role=value_text("role", change.value_of("role")),
+        )
+    if change.kind is ChangeKind.LOGIN_CLOSE:
+        return gettext("End of access: %(email)s", email=change.fields[0].old_value)
+    return ", ".join(field_label(f.field) for f in change.fields)
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(field_label=field_label)
+    app.jinja_env.globals.update(
+        field_label=field_label, value_text=value_text, change_summary=change_summary
+    )
     app.jinja_env.filters["field_label_of"] = field_label

@@ -25,7 +25,7 @@ from models.identity import (
     create_company,
     find_account,
 )
-from models.memberships import grant_membership, invite
+from models.memberships import grant_membership
 from models.staff import create_team, update_staff
 
 PASSWORD = "demo-portal-2026"  # noqa: S105 - the documented demo password
@@ -154,14 +154,6 @@ def load_demo(session: Session, today: dt.date | None = None) -> bool:
         grant_membership(session, account=jan, company=company, role=CustomerRole.OWNER)
     grant_membership(session, account=anna, company=alfa, role=CustomerRole.MANAGER, actor=jan)
     grant_membership(session, account=eva, company=beta, role=CustomerRole.ACCOUNTANT, actor=jan)
-    # An invitation still waiting for an answer, so the owner's switcher has something to show.
-    invite(
-        session,
-        actor=jan,
-        company=beta,
-        email="technik@beta-services.example",
-        role=CustomerRole.TECHNICIAN,
-    )
     session.flush()
     cast = Cast(
         jan,

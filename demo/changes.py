@@ -1,7 +1,8 @@
 """The demo's change requests: Alfa's owner has asked for a new billing address, Beta's
 accountant for a new bank account (a sensitive field: two clerks verify it), and each company
 has a decided past: Alfa's bank account and contact person approved by two clerks in the
-autumn, Beta's phone approved, Gamma's invoice e-mail rejected with the reason."""
+autumn, Beta's phone approved and a technician's login (the invitation waits for an answer),
+Gamma's invoice e-mail rejected with the reason."""
 
 from __future__ import annotations
 
@@ -10,9 +11,15 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from demo import ZONE, Cast
-from models.changes import COMPANY_FIELDS, approve_change, file_change, reject_change
+from models.changes import (
+    COMPANY_FIELDS,
+    approve_change,
+    file_change,
+    reject_change,
+    request_login,
+)
 from models.db import as_of
-from models.identity import Account, Company
+from models.identity import Account, Company, CustomerRole
 
 ALFA_NEW_BILLING_ADDRESS = "Mlynské nivy 5\n821 09 Bratislava\nSlovakia"
 ALFA_IBAN = "SK24 1100 0000 0026 1234 5678"
@@ -45,6 +52,18 @@ def _file(
 
 
 def load(session: Session, cast: Cast, today: dt.date) -> None:
+    # Jan asked for a login for Beta's technician; a clerk approved it, so an invitation waits
+    # for an answer (the owner's switcher shows it).
+    with as_of(_at(today, 3, 11, 30)):
+        technician = request_login(
+            session,
+            actor=cast.jan,
+            company=cast.beta,
+            email="technik@beta-services.example",
+            role=CustomerRole.TECHNICIAN,
+        )
+    with as_of(_at(today, 3, 15, 10)):
+        approve_change(session, actor=cast.clerk, change=technician, today=today - dt.timedelta(3))
     autumn = _file(
         session,
         cast.jan,

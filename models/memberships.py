@@ -87,21 +87,33 @@ def open_invitation_to(session: Session, company: Company, email: str) -> Invita
     )
 
 
+def member_by_email(session: Session, company: Company, email: str) -> int | None:
+    """The membership id of the login `email` in `company`, if it has access."""
+    return session.scalar(
+        select(Membership.id)
+        .join(Account, Account.id == Membership.account_id)
+        .where(Membership.company_id == company.id, Account.email == normalize_email(email))
+    )
+
+
 def invite(
-    session: Session, *, actor: Account, company: Company, email: str, role: CustomerRole
+    session: Session,
+    *,
+    actor: Account,
+    company: Company,
+    email: str,
+    role: CustomerRole,
+    inviter: Account | None = None,
 ) -> tuple[Invitation, str]:
     """Invites `email` to `company` with `role`, e-mails the link, and returns the invitation
-    and the secret of its link. Refuses an e-mail that already has access (field `email`). A
+    and the secret of its link; the e-mail names `inviter` (the owner who asked for the login;
+    by default the actor). Refuses an e-mail that already has access (field `email`). A
     new invitation to the same address replaces the open one: that one is revoked (audited as
     `invitation.replaced`), so only the latest link works. `open_invitation_to` tells
     beforehand whether there is one."""
     email = normalize_email(email)
-    member = session.scalar(
-        select(Membership.id)
-        .join(Account, Account.id == Membership.account_id)
-        .where(Membership.company_id == company.id, Account.email == email)
-    )
-    if member is not None:
+    inviter = inviter or actor
+    if member_by_email(session, company, email) is not None:
         raise DomainError(N_("This person already has access to the company."), "email")
     replaced = list(
         session.scalars(
@@ -118,7 +130,7 @@ def invite(
         email=email,
         role=role,
         secret_hash=secret_hash(raw),
-        invited_by_id=actor.id,
+        invited_by_id=inviter.id,
         expires_at=utcnow() + INVITATION_LIFETIME,
     )
     session.add(invitation)
@@ -146,8 +158,8 @@ def invite(
         session,
         to=email,
         template="invitation",
-        locale=actor.locale,
-        inviter=actor.full_name,
+        locale=inviter.locale,
+        inviter=inviter.full_name,
         company=company.legal_name,
         role=role.value,
         token=raw,
@@ -262,7 +274,8 @@ def _owners(session: Session, company_id: int) -> int:
     )
 
 
-def _keep_an_owner(session: Session, membership: Membership) -> None:
+def keep_an_owner(session: Session, membership: Membership) -> None:
+    """Refuses to take the company's last owner away (field `role`)."""
     if membership.role == CustomerRole.OWNER and _owners(session, membership.company_id) <= 1:
         raise DomainError(
             N_("The company must keep at least one owner. Make someone else an owner first."),
@@ -277,7 +290,7 @@ def change_role(
     if membership.role == role:
         return
     if role != CustomerRole.OWNER:
-        _keep_an_owner(session, membership)
+        keep_an_owner(session, membership)
     before = membership.role
     membership.role = role
     session.flush()
@@ -296,7 +309,7 @@ def change_role(
 def revoke_membership(session: Session, *, actor: Account, membership: Membership) -> None:
     """Removes a login's access to the company (effective on its next request). The company's
     data stays; only the link between the login and the company goes. Keeps an owner."""
-    _keep_an_owner(session, membership)
+    keep_an_owner(session, membership)
     audit.record(
         session,
         "membership.revoked",

@@ -53,7 +53,11 @@ class ChangeForm(Form):
         render_kw={"rows": 3, "maxlength": MAX_NOTE},
     )
     evidence = FileField(_l("Supporting document (optional)"))
-    effective_on = DateField(_l("Valid from (optional)"), validators=[Optional()])
+    effective_on = DateField(
+        _l("Valid from (optional)"),
+        validators=[Optional()],
+        invalid_value_message=_l("Enter the date as YYYY-MM-DD, for example 2026-03-31."),
+    )
 
     changeable: Mapping[str, ChangeableField] = {}
     country = "SK"

@@ -1,5 +1,7 @@
-"""Company logins: who has access to this company and with which role. Owners invite people
-by e-mail, change their roles and revoke access; everyone else may see the list."""
+"""Company logins: who has access to this company and with which role. Owners ask for a new
+login or for one's access to end (change requests: a clerk verifies them, then the person is
+invited or the access ends), change roles and withdraw invitations; everyone else may see the
+list."""
 
 from __future__ import annotations
 
@@ -17,7 +19,6 @@ from wtforms.validators import DataRequired, Email, Length
 from core.badges import Badge, badge_provider
 from core.extensions import db
 from core.forms import Form, SelectField, act, options, refusals
-from core.i18n import datetime_text
 from core.navigation import menu_item
 from core.permissions import (
     CUSTOMER_PERMISSIONS,
@@ -28,17 +29,10 @@ from core.permissions import (
     requires,
 )
 from core.scope import current_scope
+from models.changes import company_changes, request_login, request_login_closing
 from models.db import utcnow
 from models.identity import CustomerRole, Membership
-from models.memberships import (
-    Invitation,
-    change_role,
-    invite,
-    open_invitation_to,
-    open_invitations,
-    revoke_invitation,
-    revoke_membership,
-)
+from models.memberships import Invitation, change_role, open_invitations, revoke_invitation
 from portal.company import blueprint
 
 menu_item("company", "company.logins", _l("Logins"), permission="company.view", order=90)
@@ -95,6 +89,9 @@ def _page(invite_form: InviteForm | None = None, status: int = 200) -> tuple[str
         scope=scope,
         members=members,
         invitations=open_invitations(db.session, scope.company) if manage else [],
+        requested=[c for c in company_changes(db.session, scope.company_id) if c.kind.is_login]
+        if manage
+        else [],
         invite_form=invite_form or InviteForm(formdata=None),
         role_choices=role_choices(),
         manage=manage,
@@ -112,31 +109,28 @@ def logins() -> tuple[str, int]:
 @blueprint.route("/logins", methods=["POST"])
 @requires("company.logins.manage")
 def invite_login() -> Response | tuple[str, int]:
+    """Asks for a new login: once a clerk approves, the person gets the invitation."""
     scope = current_scope()
     form = InviteForm()
     if not form.validate_on_submit():
         return _page(form, 422)
     with refusals(form):
-        earlier = open_invitation_to(db.session, scope.company, form.email.data)
-        invitation, _secret = invite(
+        change = request_login(
             db.session,
             actor=current_user._get_current_object(),
             company=scope.company,
             email=form.email.data,
-            role=CustomerRole(form.role.data),
+            role=form.role.data,
         )
-        if earlier is None:
-            flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
-        else:
-            flash(
-                _(
-                    "Invitation sent to %(email)s. The link in the earlier invitation "
-                    "(sent %(sent)s) no longer works: only the new one does.",
-                    email=invitation.email,
-                    sent=datetime_text(earlier.created_at, "short"),
-                ),
-                "success",
-            )
+        flash(
+            _(
+                "Your request no. %(id)s for a login for %(email)s is filed. Once our colleagues "
+                "have verified it, %(email)s gets an invitation by e-mail.",
+                id=change.id,
+                email=change.value_of("email"),
+            ),
+            "success",
+        )
         return redirect(url_for("company.logins"))
     return _page(form, 422)
 
@@ -168,13 +162,18 @@ def change_login_role(membership_id: int) -> Response:
 @blueprint.route("/logins/<int:membership_id>/revoke", methods=["POST"])
 @requires("company.logins.manage")
 def revoke_login(membership_id: int) -> Response:
+    """Asks for a login's access to end: it ends when a clerk approves."""
     membership = current_scope().get(Membership, id=membership_id)
     name = membership.account.full_name
     act(
-        lambda: revoke_membership(
+        lambda: request_login_closing(
             db.session, actor=current_user._get_current_object(), membership=membership
         ),
-        lambda: _("%(name)s no longer has access. The company's data is unchanged.", name=name),
+        lambda: _(
+            "Your request to end the access of %(name)s is filed. It ends once our colleagues "
+            "have verified it; the company's data stays.",
+            name=name,
+        ),
     )
     return redirect(url_for("company.logins"))
 

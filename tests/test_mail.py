@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.mail import deliver_pending
+from models.changes import ChangeRequest
 from models.outbox import OutboxMessage, notify
 
 
@@ -50,15 +51,25 @@ def smtp(bound_app):
     bound_app.extensions["mail"].suppress = True
 
 
-def test_an_invitation_reaches_the_smtp_server_after_commit(client, people, smtp, bound_app):
+def test_an_invitation_reaches_the_smtp_server_after_commit(
+    client, other_client, people, smtp, bound_app, session
+):
+    """Jan asks for a login; once the clerk approves, the invitation goes out (and Jan hears
+    of the decision)."""
     client.login(people.jan.email)
     client.post_form(
         f"/c/{people.alfa.slug}/logins", {"email": "new@example.com", "role": "viewer"}
     )
     with bound_app.app_context():
         deliver_pending()
-    assert len(smtp.messages) == 1
-    sent = smtp.messages[0]
+    assert smtp.messages == []  # nothing before a clerk has verified the request
+    [change] = session.scalars(select(ChangeRequest)).all()
+    other_client.login(people.clerk.email)
+    other_client.post_form(f"/backoffice/changes/{change.id}/decision", {"decision": "approve"})
+    with bound_app.app_context():
+        deliver_pending()
+    assert sorted(m["To"] for m in smtp.messages) == [people.jan.email, "new@example.com"]
+    [sent] = [m for m in smtp.messages if m["To"] == "new@example.com"]
     assert sent["To"] == "new@example.com"
     assert "Alfa Trade s.r.o." in sent["Subject"]
     text = sent.get_body(("plain",)).get_content()

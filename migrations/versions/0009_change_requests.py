@@ -1,5 +1,5 @@
 """change requests: a customer's edit of company data (or of a supply point's
-correspondence address) pending the back office's verification; the company's bank account,
+correspondence address, or of the company's logins) pending the back office's verification; the company's bank account,
 contact person and country of registration
 
 Revision ID: 0009_change_requests
@@ -21,9 +21,10 @@ def upgrade() -> None:
     op.create_table('change_requests',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('company_data', 'supply_point_address', name='change_kind', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('kind', sa.Enum('company_data', 'supply_point_address', 'login_add', 'login_close', name='change_kind', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('supply_point_id', sa.Integer(), nullable=True),
     sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('account_id', sa.Integer(), nullable=True),
     sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('evidence_id', sa.Integer(), nullable=True),
@@ -35,6 +36,7 @@ def upgrade() -> None:
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('reason', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_change_requests_account_id_accounts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_change_requests_company_id_companies'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['decided_by_id'], ['accounts.id'], name=op.f('fk_change_requests_decided_by_id_accounts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['evidence_id'], ['stored_files.id'], name=op.f('fk_change_requests_evidence_id_stored_files'), ondelete='SET NULL'),

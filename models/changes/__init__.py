@@ -17,6 +17,7 @@ from models.changes.fields import (
     postcode,
 )
 from models.changes.labels import CHANGE_KIND_LABELS, CHANGE_STATUS_LABELS
+from models.changes.logins import request_login, request_login_closing
 from models.changes.requests import (
     FieldChange,
     catalogue,
@@ -55,6 +56,8 @@ __all__ = [
     "pending_counts",
     "postcode",
     "reject_change",
+    "request_login",
+    "request_login_closing",
     "with_details",
     "withdraw_change",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Update, update
 from sqlalchemy.orm import Session
 
 from models import audit
+from models.changes.logins import apply_login_change
 from models.changes.requests import catalogue, current_value, diff
 from models.changes.tables import ChangeRequest, ChangeStatus
 from models.db import changed_rows, utcnow
@@ -53,6 +54,8 @@ class ChangeConflict(DomainError):
 def conflicts(change: ChangeRequest) -> list[Conflict]:
     """The fields of `change` whose current value is neither the one it was filed against
     nor the requested one."""
+    if change.kind.is_login:  # about a person: no data of the company's to compare
+        return []
     target = change.target
     found = []
     for field in change.fields:
@@ -174,11 +177,7 @@ def approve_change(
             reason=reason or None,
         ),
     )
-    target = change.target
-    fields = catalogue(change.kind)
-    for field in change.fields:
-        setattr(target, fields[field.field].name, field.new_value)
-    session.flush()
+    _apply(session, actor, change)
     audit.record(
         session,
         "change.approved",
@@ -191,6 +190,19 @@ def approve_change(
     )
     _tell_the_requester(session, change)
     return change
+
+
+def _apply(session: Session, actor: Account, change: ChangeRequest) -> None:
+    """Applies exactly the approved request: its values to the company or supply point, or
+    the login it asks for or ends."""
+    if change.kind.is_login:
+        apply_login_change(session, actor=actor, change=change)
+        return
+    target = change.target
+    fields = catalogue(change.kind)
+    for field in change.fields:
+        setattr(target, fields[field.field].name, field.new_value)
+    session.flush()
 
 
 def reject_change(

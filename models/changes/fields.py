@@ -17,6 +17,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.pl import regon
 
 from models.errors import N_, DomainError
+from models.identity import CustomerRole
 
 # The countries whose identifiers and postcodes the portal knows.
 COUNTRIES = ("SK", "CZ", "PL", "HU")
@@ -195,4 +196,33 @@ SUPPLY_POINT_FIELDS: dict[str, ChangeableField] = {
     "correspondence_address": ChangeableField(
         "correspondence_address", N_("Correspondence address"), check_address
     ),
+}
+
+
+LOGINS = "company.logins.manage"  # who may ask for a login or its end: owners
+
+
+def check_login_email(value: str, country: str, field: str) -> str | None:
+    kept = check_email(value, country, field)
+    if kept is None:
+        raise DomainError(N_("Fill this in."), field)
+    return kept.lower()
+
+
+def check_role(value: str, _country: str, field: str) -> str | None:
+    if value not in {role.value for role in CustomerRole}:
+        raise DomainError(N_("Choose a role from the list."), field)
+    return value
+
+
+# A login's request is about a person, not a record's data: what it asks is kept the same way.
+LOGIN_ADD_FIELDS: dict[str, ChangeableField] = {
+    f.name: f
+    for f in (
+        ChangeableField("email", N_("E-mail"), check_login_email, permission=LOGINS),
+        ChangeableField("role", N_("Role"), check_role, permission=LOGINS),
+    )
+}
+LOGIN_CLOSE_FIELDS: dict[str, ChangeableField] = {
+    "login": ChangeableField("login", N_("Login"), check_person, permission=LOGINS),
 }

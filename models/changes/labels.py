@@ -8,6 +8,8 @@ CHANGE_KIND_LABELS = register(
     {
         ChangeKind.COMPANY_DATA: N_("Company data"),
         ChangeKind.SUPPLY_POINT_ADDRESS: N_("Supply point correspondence address"),
+        ChangeKind.LOGIN_ADD: N_("New login"),
+        ChangeKind.LOGIN_CLOSE: N_("Closing a login"),
     }
 )
 CHANGE_STATUS_LABELS = register(

@@ -8,11 +8,17 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from models import audit
-from models.changes.fields import COMPANY_FIELDS, SUPPLY_POINT_FIELDS, ChangeableField
+from models.changes.fields import (
+    COMPANY_FIELDS,
+    LOGIN_ADD_FIELDS,
+    LOGIN_CLOSE_FIELDS,
+    SUPPLY_POINT_FIELDS,
+    ChangeableField,
+)
 from models.changes.tables import ChangedField, ChangeKind, ChangeRequest, ChangeStatus
 from models.db import changed_rows, utcnow
 from models.errors import N_, DomainError
@@ -26,7 +32,12 @@ MAX_AHEAD = dt.timedelta(days=366)  # how far ahead an effective date may lie
 
 def catalogue(kind: ChangeKind) -> dict[str, ChangeableField]:
     """The fields a request of `kind` may change."""
-    return SUPPLY_POINT_FIELDS if kind is ChangeKind.SUPPLY_POINT_ADDRESS else COMPANY_FIELDS
+    return {
+        ChangeKind.COMPANY_DATA: COMPANY_FIELDS,
+        ChangeKind.SUPPLY_POINT_ADDRESS: SUPPLY_POINT_FIELDS,
+        ChangeKind.LOGIN_ADD: LOGIN_ADD_FIELDS,
+        ChangeKind.LOGIN_CLOSE: LOGIN_CLOSE_FIELDS,
+    }[kind]
 
 
 def current_value(target: Company | SupplyPoint, field: str) -> str | None:
@@ -95,6 +106,12 @@ def file_change(
         four_eyes=any(fields[name].sensitive for name in changes),
         fields=[ChangedField(field=n, old_value=o, new_value=v) for n, (o, v) in changes.items()],
     )
+    return filed(session, actor, change)
+
+
+def filed(session: Session, actor: Account, change: ChangeRequest) -> ChangeRequest:
+    """Adds a new pending request (of any kind), lets the company's pending requests about
+    the same thing give way to it, and audits it with its diff."""
     session.add(change)
     session.flush()
     _supersede_older(session, actor, change)
@@ -103,30 +120,42 @@ def file_change(
         "change.filed",
         actor=actor,
         target=change,
-        company_id=company.id,
-        kind=kind.value,
-        changes=changes,
+        company_id=change.company_id,
+        kind=change.kind.value,
+        changes=diff(change),
         four_eyes=change.four_eyes or None,
-        effective_on=effective_on,
+        effective_on=change.effective_on,
     )
     return change
 
 
+def _same_subject(change: ChangeRequest) -> ColumnElement[bool]:
+    """Requests about the same thing as `change`: a login's requests about the same person,
+    the others about any of the same fields of the same record."""
+    if change.kind is ChangeKind.LOGIN_ADD:
+        return (ChangedField.field == "email") & (
+            ChangedField.new_value == change.value_of("email")
+        )
+    if change.kind is ChangeKind.LOGIN_CLOSE:
+        return ChangeRequest.account_id == change.account_id
+    point = ChangeRequest.supply_point_id
+    return (
+        point.is_(None) if change.supply_point_id is None else point == change.supply_point_id
+    ) & ChangedField.field.in_([f.field for f in change.fields])
+
+
 def _supersede_older(session: Session, actor: Account, change: ChangeRequest) -> None:
-    """The company's other pending requests for the same record and any of the same fields
-    give way to `change`: the newer wish is the one to decide."""
+    """The company's other pending requests about the same thing give way to `change`: the
+    newer wish is the one to decide."""
     older = session.scalars(
         select(ChangeRequest)
         .join(ChangedField)
         .where(
             ChangeRequest.company_id == change.company_id,
             ChangeRequest.kind == change.kind,
-            ChangeRequest.supply_point_id.is_(None)
-            if change.supply_point_id is None
-            else ChangeRequest.supply_point_id == change.supply_point_id,
             ChangeRequest.status == ChangeStatus.PENDING,
             ChangeRequest.id != change.id,
-            ChangedField.field.in_([f.field for f in change.fields]),
+            _same_subject(change),
         )
         .distinct()
     ).all()
@@ -221,14 +250,16 @@ class FieldChange:
 
 
 def field_history(session: Session, company_id: int, limit: int = 100) -> list[FieldChange]:
-    """The company's data as it changed, newest first: per field, who approved it, when and
-    through which request. It is the approved requests themselves, not a copy."""
+    """The company's data (and its supply points' addresses) as it changed, newest first: per
+    field, who approved it, when and through which request. It is the approved requests
+    themselves, not a copy; logins' requests are not data (the audit log tells them)."""
     stmt = (
         select(ChangedField, ChangeRequest)
         .join(ChangedField.change_request)
         .where(
             ChangeRequest.company_id == company_id,
             ChangeRequest.status == ChangeStatus.APPROVED,
+            ChangeRequest.kind.in_([ChangeKind.COMPANY_DATA, ChangeKind.SUPPLY_POINT_ADDRESS]),
         )
         .options(
             joinedload(ChangeRequest.decided_by),

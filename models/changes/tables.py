@@ -18,6 +18,12 @@ from models.supply.tables import SupplyPoint
 class ChangeKind(enum.StrEnum):
     COMPANY_DATA = "company_data"  # the company's data for invoices and correspondence
     SUPPLY_POINT_ADDRESS = "supply_point_address"  # where a supply point's post goes
+    LOGIN_ADD = "login_add"  # a new login for the company (an invitation, once approved)
+    LOGIN_CLOSE = "login_close"  # a login's access to the company ends
+
+    @property
+    def is_login(self) -> bool:
+        return self in (ChangeKind.LOGIN_ADD, ChangeKind.LOGIN_CLOSE)
 
 
 class ChangeStatus(enum.StrEnum):
@@ -44,6 +50,8 @@ class ChangeRequest(Base):
     requested_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL")
     )
+    # The login whose access a LOGIN_CLOSE request ends.
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     requested_at: Mapped[CreatedAt]
     note: Mapped[str | None] = mapped_column(Text)
     evidence_id: Mapped[int | None] = mapped_column(
@@ -71,6 +79,7 @@ class ChangeRequest(Base):
     company: Mapped[Company] = relationship()
     supply_point: Mapped[SupplyPoint | None] = relationship()
     requested_by: Mapped[Account | None] = relationship(foreign_keys=[requested_by_id])
+    account: Mapped[Account | None] = relationship(foreign_keys=[account_id])
     first_approved_by: Mapped[Account | None] = relationship(foreign_keys=[first_approved_by_id])
     decided_by: Mapped[Account | None] = relationship(foreign_keys=[decided_by_id])
     evidence: Mapped[StoredFile | None] = relationship()
@@ -88,8 +97,12 @@ class ChangeRequest(Base):
 
     @property
     def target(self) -> Company | SupplyPoint:
-        """The record whose data it changes."""
+        """The record whose data it changes (the company, for a login's request)."""
         return self.supply_point if self.supply_point is not None else self.company
+
+    def value_of(self, field: str) -> str | None:
+        """The requested value of `field`."""
+        return next((f.new_value for f in self.fields if f.field == field), None)
 
     def __repr__(self) -> str:
         return f"<ChangeRequest {self.id} {self.kind} {self.status}>"

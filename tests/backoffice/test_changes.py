@@ -46,6 +46,20 @@ def test_the_queue_lists_pending_requests_oldest_first_with_filters(client, peop
     assert "Nothing to verify" in by_billing
 
 
+def test_the_queue_shows_what_waits_for_a_second_clerk_apart(client, people, session):
+    first_look = change(session, people.alfa, people.jan, contact_person="X")
+    second_look = change(session, people.beta, people.eva, bank_account=IBAN)
+    approve_change(session, actor=people.admin, change=second_look, today=TODAY)
+    client.login(people.clerk.email)
+    waiting = client.get("/backoffice/changes?step=second").get_data(as_text=True)
+    assert f'/backoffice/changes/{second_look.id}"' in waiting
+    assert f'/backoffice/changes/{first_look.id}"' not in waiting
+    fresh = client.get("/backoffice/changes?step=first").get_data(as_text=True)
+    assert f'/backoffice/changes/{first_look.id}"' in fresh
+    assert f'/backoffice/changes/{second_look.id}"' not in fresh
+    assert "second check" in waiting
+
+
 def test_approving_through_the_page_applies_and_tells_the_customer(client, people, session):
     filed = change(session, people.alfa, people.jan, contact_person="Ján Novák")
     client.login(people.clerk.email)
@@ -163,3 +177,22 @@ def test_staff_without_the_permission_get_403(client, people, session):
     assert (
         client.post_form(f"/backoffice/changes/{filed.id}/decision", {"decision": "approve"})
     ).status_code == 403
+
+
+def test_a_login_request_reads_as_a_person_and_its_approval_sends_the_invitation(
+    client, people, session
+):
+    from models.changes import request_login
+
+    asked = request_login(
+        session, actor=people.jan, company=people.alfa, email="new@example.com", role="viewer"
+    )
+    client.login(people.clerk.email)
+    queue = text_of(client.get("/backoffice/changes?kind=login_add"))
+    assert "New login: new@example.com (Viewer)" in queue
+    detail = text_of(client.get(f"/backoffice/changes/{asked.id}"))
+    assert "E-mail" in detail and "Viewer" in detail and "The data changed" not in detail
+    done = client.post_form(f"/backoffice/changes/{asked.id}/decision", {"decision": "approve"})
+    assert done.status_code == 302
+    [invitation] = mails_to(session, "new@example.com")
+    assert "Ján Novák" in invitation.body_text  # in the name of the owner who asked

@@ -315,3 +315,77 @@ def test_a_decision_is_posted_to_the_company_s_messages(session, people):
     assert notice.notice == "change_decision" and notice.to_account_id is None
     assert notice.param_map["approved"] is False and notice.param_map["reason"] == "Not signed."
     assert notice.param_map["change_id"] == filed.id
+
+
+def test_a_new_login_is_invited_once_approved_in_the_name_of_the_owner_who_asked(session, people):
+    from models.changes import request_login
+    from models.memberships import Invitation
+
+    asked = request_login(
+        session, actor=people.jan, company=people.alfa, email=" New@Example.com", role="viewer"
+    )
+    assert not asked.four_eyes and asked.value_of("email") == "new@example.com"
+    assert session.scalars(select(Invitation)).all() == []
+    other = request_login(
+        session, actor=people.jan, company=people.alfa, email="other@example.com", role="viewer"
+    )
+    assert asked.is_pending and other.is_pending  # other people: neither gives way
+    again = request_login(
+        session, actor=people.anna, company=people.alfa, email="new@example.com", role="manager"
+    )
+    session.refresh(asked)
+    assert asked.status == ChangeStatus.SUPERSEDED and again.is_pending
+    approve_change(session, actor=people.clerk, change=again, today=TODAY)
+    [invitation] = session.scalars(select(Invitation))
+    assert (invitation.email, invitation.role.value) == ("new@example.com", "manager")
+    assert invitation.invited_by_id == people.anna.id
+    [mail] = session.scalars(select(OutboxMessage).where(OutboxMessage.template == "invitation"))
+    assert mail.param_map["inviter"] == people.anna.full_name
+    assert field_history(session, people.alfa.id) == []  # a login is not the company's data
+
+
+def test_a_login_request_is_refused_for_a_member_and_an_owner_needs_two_clerks(session, people):
+    from models.changes import request_login
+
+    with pytest.raises(DomainError) as refused:
+        request_login(
+            session, actor=people.jan, company=people.alfa, email=people.anna.email, role="viewer"
+        )
+    assert refused.value.field == "email"
+    with pytest.raises(DomainError) as refused:
+        request_login(
+            session, actor=people.jan, company=people.alfa, email="x@example.com", role="root"
+        )
+    assert refused.value.field == "role"
+    owner = request_login(
+        session, actor=people.jan, company=people.alfa, email="x@example.com", role="owner"
+    )
+    assert owner.four_eyes
+
+
+def test_an_access_ends_when_a_clerk_approves_and_never_the_last_owner_s(session, people):
+    from models.changes import request_login_closing
+
+    anna = factories.membership(session, people.anna, people.alfa)
+    asked = request_login_closing(session, actor=people.jan, membership=anna)
+    assert asked.account_id == people.anna.id
+    assert factories.membership(session, people.anna, people.alfa) is not None
+    approve_change(session, actor=people.clerk, change=asked, today=TODAY)
+    assert factories.membership(session, people.anna, people.alfa) is None
+    assert [e["changes"] for e in events(session, "change.approved")] == [
+        {"login": [people.anna.email, None]}
+    ]
+    jan_in_gamma = factories.membership(session, people.jan, people.gamma)
+    with pytest.raises(DomainError, match="at least one owner"):
+        request_login_closing(session, actor=people.jan, membership=jan_in_gamma)
+
+
+def test_closing_a_login_that_left_meanwhile_is_refused(session, people):
+    from models.changes import request_login_closing
+    from models.memberships import revoke_membership
+
+    anna = factories.membership(session, people.anna, people.alfa)
+    asked = request_login_closing(session, actor=people.jan, membership=anna)
+    revoke_membership(session, actor=people.jan, membership=anna)
+    with pytest.raises(DomainError, match="no longer has access"):
+        approve_change(session, actor=people.clerk, change=asked, today=TODAY)

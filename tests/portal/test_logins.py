@@ -1,5 +1,6 @@
-"""Company logins through the pages: an owner invites by e-mail, the invitee accepts through
-the link (with a new or an existing login), roles change, access is revoked; only owners
+"""Company logins through the pages: an owner asks for a new login (a clerk approves the
+request, then the invitee gets the link and accepts it with a new or an existing login) or
+for a login's access to end (it ends when a clerk approves), roles change; only owners
 manage, and posted fields beyond the form's are ignored."""
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from models.changes import ChangeRequest, ChangeStatus, approve_change
 from models.identity import CustomerRole, find_account
 from models.memberships import Invitation
 from models.outbox import OutboxMessage
 from tests import factories
+from tests.factories import TODAY
 from tests.helpers import mails_to, text_of
 
 
@@ -21,6 +24,20 @@ def invitation_path(session, email: str) -> str:
     link = re.search(r"https://portal\.example\.test(/invitations/\S+)", message.body_text)
     assert link, message.body_text
     return link.group(1)
+
+
+def approve_pending(session, people) -> None:
+    """The clerk approves every pending request about logins (as the back office would)."""
+    for pending in session.scalars(
+        select(ChangeRequest).where(ChangeRequest.status == ChangeStatus.PENDING)
+    ).all():
+        approve_change(session, actor=people.clerk, change=pending, today=TODAY)
+        if pending.is_pending:  # an owner's login: a second clerk
+            approve_change(session, actor=people.admin, change=pending, today=TODAY)
+
+
+def ask(client, company, email: str, role: str = "viewer"):  # type: ignore[no-untyped-def]
+    return client.post_form(f"/c/{company.slug}/logins", {"email": email, "role": role})
 
 
 def role_of(session, account, company):
@@ -33,13 +50,13 @@ def test_an_owner_invites_and_a_newcomer_joins_through_the_link(
     client, other_client, people, session
 ):
     client.login(people.jan.email)
-    sent = client.post_form(
-        f"/c/{people.alfa.slug}/logins", {"email": "Accountant@Example.com", "role": "accountant"}
-    )
+    sent = ask(client, people.alfa, "Accountant@Example.com", "accountant")
     assert sent.status_code == 302
-    assert "Invitation sent to accountant@example.com" in client.get(sent.location).get_data(
-        as_text=True
-    )
+    filed = text_of(client.get(sent.location))
+    assert "for a login for accountant@example.com is filed" in filed
+    assert "New login: accountant@example.com (Accountant)" in filed  # waiting, on the page
+    assert mails_to(session, "accountant@example.com") == []  # nothing before verification
+    approve_pending(session, people)
 
     path = invitation_path(session, "accountant@example.com")
     page = other_client.get(path).get_data(as_text=True)
@@ -61,9 +78,8 @@ def test_an_owner_invites_and_a_newcomer_joins_through_the_link(
 
 def test_an_existing_login_signs_in_to_accept(client, other_client, people, session):
     client.login(people.jan.email)
-    client.post_form(
-        f"/c/{people.beta.slug}/logins", {"email": people.anna.email, "role": "viewer"}
-    )
+    ask(client, people.beta, people.anna.email)
+    approve_pending(session, people)
     path = invitation_path(session, people.anna.email)
     page = other_client.get(path).get_data(as_text=True)
     assert "Sign in to accept" in page and "full_name" not in page
@@ -84,9 +100,8 @@ def test_an_invitation_cannot_be_accepted_by_another_signed_in_login(
     client, other_client, people, session
 ):
     client.login(people.jan.email)
-    client.post_form(
-        f"/c/{people.beta.slug}/logins", {"email": people.anna.email, "role": "viewer"}
-    )
+    ask(client, people.beta, people.anna.email)
+    approve_pending(session, people)
     path = invitation_path(session, people.anna.email)
     other_client.login(people.eva.email)
     page = other_client.get(path).get_data(as_text=True)
@@ -127,7 +142,8 @@ def test_inviting_a_member_again_is_refused_with_a_message(client, people):
 
 
 def test_extra_posted_fields_are_ignored(client, people, session):
-    """A hand-made form cannot pick another company or set the invitation's state."""
+    """A hand-made form cannot pick another company or set the request's or invitation's
+    state."""
     client.login(people.jan.email)
     client.post_form(
         f"/c/{people.alfa.slug}/logins",
@@ -137,9 +153,13 @@ def test_extra_posted_fields_are_ignored(client, people, session):
             "company_id": str(people.beta.id),
             "accepted_at": "2026-01-01",
             "invited_by_id": str(people.anna.id),
+            "status": "approved",
         },
     )
     session.expire_all()
+    change = session.scalars(select(ChangeRequest)).one()
+    assert change.company_id == people.alfa.id and change.is_pending
+    approve_pending(session, people)
     invitation = session.scalars(select(Invitation)).one()
     assert invitation.company_id == people.alfa.id
     assert invitation.accepted_at is None
@@ -149,7 +169,7 @@ def test_extra_posted_fields_are_ignored(client, people, session):
 def test_only_owners_manage_logins_but_members_see_who_has_access(client, people, session):
     client.login(people.anna.email)  # manager of Alfa
     page = client.get(f"/c/{people.alfa.slug}/logins").get_data(as_text=True)
-    assert people.jan.email in page and "Invite someone" not in page
+    assert people.jan.email in page and "Ask for a new login" not in page
     assert (
         client.post_form(
             f"/c/{people.alfa.slug}/logins", {"email": "x@example.com", "role": "viewer"}
@@ -161,7 +181,7 @@ def test_only_owners_manage_logins_but_members_see_who_has_access(client, people
     assert role_of(session, people.jan, people.alfa) == CustomerRole.OWNER
 
 
-def test_an_owner_changes_a_role_and_revokes_access(client, people, session):
+def test_an_owner_changes_a_role_and_asks_to_end_an_access(client, people, session):
     client.login(people.jan.email)
     anna_in_alfa = factories.membership(session, people.anna, people.alfa).id
     client.post_form(f"/c/{people.alfa.slug}/logins/{anna_in_alfa}/role", {"role": "viewer"})
@@ -169,8 +189,22 @@ def test_an_owner_changes_a_role_and_revokes_access(client, people, session):
     done = client.post_form(
         f"/c/{people.alfa.slug}/logins/{anna_in_alfa}/revoke", follow_redirects=True
     )
-    assert "no longer has access" in done.get_data(as_text=True)
+    page = text_of(done)
+    assert "Your request to end the access of Anna Kráľová is filed" in page
+    assert "End of access: anna.kralova@example.com" in page
+    assert role_of(session, people.anna, people.alfa) == CustomerRole.VIEWER  # until approved
+    approve_pending(session, people)
     assert role_of(session, people.anna, people.alfa) is None
+
+
+def test_the_last_owner_cannot_be_asked_away(client, people, session):
+    client.login(people.jan.email)
+    jan_in_gamma = factories.membership(session, people.jan, people.gamma).id
+    page = client.post_form(
+        f"/c/{people.gamma.slug}/logins/{jan_in_gamma}/revoke", follow_redirects=True
+    )
+    assert "must keep at least one owner" in text_of(page)
+    assert session.scalars(select(ChangeRequest)).all() == []
 
 
 def test_the_last_owner_is_protected_with_a_clear_message(client, people, session):
@@ -198,7 +232,8 @@ def test_a_membership_of_another_company_cannot_be_reached_through_this_one(
 
 def test_an_owner_withdraws_an_invitation(client, other_client, people, session):
     client.login(people.jan.email)
-    client.post_form(f"/c/{people.alfa.slug}/logins", {"email": "x@example.com", "role": "viewer"})
+    ask(client, people.alfa, "x@example.com")
+    approve_pending(session, people)
     path = invitation_path(session, "x@example.com")
     invitation_id = session.scalar(select(Invitation.id))
     client.post_form(f"/c/{people.alfa.slug}/logins/invitations/{invitation_id}/revoke")
@@ -238,17 +273,11 @@ def test_inviting_an_address_again_says_the_earlier_link_stops_working_and_it_do
     client, other_client, people, session
 ):
     client.login(people.jan.email)
-    first = client.post_form(
-        f"/c/{people.alfa.slug}/logins", {"email": "x@example.com", "role": "viewer"}
-    )
-    assert "no longer works" not in client.get(first.location).get_data(as_text=True)
+    ask(client, people.alfa, "x@example.com")
+    approve_pending(session, people)
     first_path = invitation_path(session, "x@example.com")
-    again = client.post_form(
-        f"/c/{people.alfa.slug}/logins", {"email": "X@Example.com", "role": "accountant"}
-    )
-    notice = text_of(client.get(again.location))
-    assert "Invitation sent to x@example.com. The link in the earlier invitation (sent " in notice
-    assert "no longer works: only the new one does." in notice
+    ask(client, people.alfa, "X@Example.com", "accountant")
+    approve_pending(session, people)
     earlier, latest = [m.body_text for m in mails_to(session, "x@example.com")]
     latest_path = re.search(r"https://portal\.example\.test(/invitations/\S+)", latest).group(1)
     assert latest_path != first_path and first_path in earlier
