@@ -109,38 +109,39 @@ def load_demo(session: Session, today: dt.date | None = None) -> bool:
             session, email=email, full_name=name, password=PASSWORD, staff_role=role
         )
 
-    jan = person("jan.novak@example.com", "Ján Novák")
-    anna = person("anna.kralova@example.com", "Anna Kráľová")
-    eva = person("eva.horvathova@example.com", "Eva Horváthová")
-    admin = person("admin@example.com", "Portal Administrator", StaffRole.ADMINISTRATOR)
-    clerk = person("clerk@example.com", "Zuzana Malá", StaffRole.CLERK)
-    agent = person("agent@example.com", "Peter Hlas", StaffRole.CALL_CENTER)
-    care = create_team(session, actor=admin, name="Customer care")
-    billing = create_team(session, actor=admin, name="Billing")
-    for staff, role, teams in (
-        (clerk, StaffRole.CLERK, [care]),
-        (admin, StaffRole.ADMINISTRATOR, [care, billing]),
-    ):
-        update_staff(
-            session,
-            actor=admin,
-            staff=staff,
-            full_name=staff.full_name,
-            role=role,
-            team_ids=[team.id for team in teams],
-            active=True,
-        )
-    # No operation creates customer groups yet, so the demo adds its two itself.
-    groups = {
-        "Business": CustomerGroup(name="Business", responsible_team=care),
-        "Households": CustomerGroup(name="Households", responsible_team=care),
-    }
-    session.add_all(groups.values())
-    session.flush()
-
-    companies: dict[str, Company] = {}
-    # Customers for years before the demo's history of invoices and readings begins.
+    # The people, the provider's teams and the customers exist from years before the demo's
+    # history of invoices and readings begins.
     with as_of(dt.datetime(today.year - 3, 1, 2, 9, 0, tzinfo=ZONE)):
+        jan = person("jan.novak@example.com", "Ján Novák")
+        anna = person("anna.kralova@example.com", "Anna Kráľová")
+        eva = person("eva.horvathova@example.com", "Eva Horváthová")
+        admin = person("admin@example.com", "Portal Administrator", StaffRole.ADMINISTRATOR)
+        clerk = person("clerk@example.com", "Zuzana Malá", StaffRole.CLERK)
+        agent = person("agent@example.com", "Peter Hlas", StaffRole.CALL_CENTER)
+        care = create_team(session, actor=admin, name="Customer care")
+        billing = create_team(session, actor=admin, name="Billing")
+        for staff, role, teams in (
+            (clerk, StaffRole.CLERK, [care]),
+            (admin, StaffRole.ADMINISTRATOR, [care, billing]),
+        ):
+            update_staff(
+                session,
+                actor=admin,
+                staff=staff,
+                full_name=staff.full_name,
+                role=role,
+                team_ids=[team.id for team in teams],
+                active=True,
+            )
+        # No operation creates customer groups yet, so the demo adds its two itself.
+        groups = {
+            "Business": CustomerGroup(name="Business", responsible_team=care),
+            "Households": CustomerGroup(name="Households", responsible_team=care),
+        }
+        session.add_all(groups.values())
+        session.flush()
+
+        companies: dict[str, Company] = {}
         for spec in COMPANIES:
             fields = {k: v for k, v in spec.items() if k not in {"legal_name", "group"}}
             companies[spec["legal_name"]] = create_company(
@@ -149,11 +150,13 @@ def load_demo(session: Session, today: dt.date | None = None) -> bool:
                 customer_group=groups[spec["group"]],
                 **fields,
             )
-    alfa, beta, gamma = companies.values()
-    for company in (alfa, beta, gamma):
-        grant_membership(session, account=jan, company=company, role=CustomerRole.OWNER)
-    grant_membership(session, account=anna, company=alfa, role=CustomerRole.MANAGER, actor=jan)
-    grant_membership(session, account=eva, company=beta, role=CustomerRole.ACCOUNTANT, actor=jan)
+        alfa, beta, gamma = companies.values()
+        for company in (alfa, beta, gamma):
+            grant_membership(session, account=jan, company=company, role=CustomerRole.OWNER)
+        grant_membership(session, account=anna, company=alfa, role=CustomerRole.MANAGER, actor=jan)
+        grant_membership(
+            session, account=eva, company=beta, role=CustomerRole.ACCOUNTANT, actor=jan
+        )
     session.flush()
     cast = Cast(
         jan,
