@@ -1,6 +1,7 @@
-"""What both faces share about change requests: a field's label in the reader's language,
-the fields the signed-in role may ask to change, and addresses as people write them (street,
-postcode and town, checked for the company's country) joined into the text that is kept."""
+"""What both faces share about change requests: a field's label and a requested value in the
+reader's language, what a request asks in a few words, the fields the signed-in role may ask
+to change, and addresses as people write them (street, postcode and town, checked for the
+company's country) joined into the text that is kept."""
 
 from __future__ import annotations
 
