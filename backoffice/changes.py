@@ -26,8 +26,9 @@ from core.extensions import db
 from core.forms import Form, SelectField, options, refusals
 from core.i18n import local_today
 from core.navigation import menu_item
-from core.pagination import contains, paginate_keys, requested_page
+from core.pagination import contains, paginate_keys, plain_id, requested_page
 from core.permissions import can, requires
+from core.request_cache import per_request
 from core.scope import of_visible_companies, staff_get
 from core.storage import send_stored
 from models.changes import (
@@ -68,17 +69,13 @@ class DecisionForm(Form):
     overwrite = BooleanField(_l("Yes, replace the current values with the requested ones"))
 
 
-def _plain_id(value: str) -> int | None:
-    return int(value) if value.isascii() and value.isdecimal() and len(value) <= 9 else None
-
-
 @blueprint.route("/changes")
 @requires("changes.review")
 def changes() -> str:
     kind = request.args.get("kind", "")
     kind = kind if kind in ChangeKind.__members__.values() else ""
     query = request.args.get("q", "").strip()[:60]
-    team_id = _plain_id(request.args.get("team", ""))
+    team_id = plain_id(request.args.get("team", ""))
     step = request.args.get("step", "")
     step = step if step in STEPS else ""
     keys = (
@@ -230,19 +227,28 @@ def changes_evidence(change_id: int) -> Response:
     return send_stored(evidence)
 
 
+def _company_requests(session: Session, company: Company) -> list[ChangeRequest]:
+    """The company's requests, asked once a request: the panel and "Waiting" both show them."""
+    return per_request(
+        "company_changes",
+        company.id,
+        lambda: company_changes(session, company.id, limit=PANEL_ROWS),
+    )
+
+
 @company_panel("changes", permission="backoffice.access", order=15, wide=True)
 def company_changes_panel(session: Session, company: Company, today: dt.date) -> Mapping[str, Any]:
     """The company's requests, pending first, and its data's history: per field, who
     approved the change, when and through which request."""
     return {
-        "changes": company_changes(session, company.id, limit=PANEL_ROWS),
+        "changes": _company_requests(session, company),
         "history": field_history(session, company.id, limit=PANEL_ROWS),
     }
 
 
 @company_pending("changes", permission="backoffice.access", order=5)
 def changes_to_verify(session: Session, company: Company, today: dt.date) -> Pending | None:
-    pending = [c for c in company_changes(session, company.id, limit=PANEL_ROWS) if c.is_pending]
+    pending = [c for c in _company_requests(session, company) if c.is_pending]
     if not pending:
         return None
     may_open = can("changes.review")

@@ -23,7 +23,7 @@ from core.extensions import db
 from core.forms import Form, form_status, refusals
 from core.i18n import local_today
 from core.navigation import menu_item
-from core.pagination import contains, paginate, requested_page
+from core.pagination import contains, paginate, plain_id, requested_page
 from core.permissions import requires
 from core.scope import of_visible_companies, staff_get
 from models.billing import (
@@ -127,10 +127,8 @@ def invoices() -> str:
     query = request.args.get("q", "").strip()[:60]
     shown = request.args.get("status", "all")
     shown = shown if shown in FILTERS else "all"
-    company = request.args.get("company", "")
     # A company's invoices (the link from its page); anything but a plain id is ignored.
-    plain = company.isascii() and company.isdecimal() and len(company) <= 9
-    company_id = int(company) if plain else None
+    company_id = plain_id(request.args.get("company", ""))
     stmt = (
         select(Invoice)
         .join(Invoice.company)

@@ -45,6 +45,12 @@ def requested_page() -> int:
     return 1
 
 
+def plain_id(value: str) -> int | None:
+    """A query argument that names a row by its id (?company=12), or None for anything else:
+    ASCII digits only, short enough for a database integer."""
+    return int(value) if value.isascii() and value.isdecimal() and len(value) <= 9 else None
+
+
 def paginate(
     session: Session, stmt: Select[T], *, number: int, size: int, count_ahead: int | None = None
 ) -> Page[T]:

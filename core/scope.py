@@ -55,10 +55,11 @@ class Scope:
             abort(404)
         return found
 
-    def get(self, model: type[T], **criteria: Any) -> T:
-        """The one row of `model` in this company matching `criteria`, else 404."""
-        stmt = self.select(model).filter_by(**criteria)
-        found = db.session.scalars(stmt).first()
+    def get(self, model: type[T], options: Sequence[Any] = (), **criteria: Any) -> T:
+        """The one row of `model` in this company matching `criteria` (loaded with
+        `options`), else 404."""
+        stmt = self.select(model).filter_by(**criteria).options(*options)
+        found = db.session.scalars(stmt).unique().first()
         if found is None:
             abort(404)
         return found

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -27,6 +27,7 @@ from core.permissions import can, requires
 from core.scope import current_scope
 from core.storage import IMAGE_TYPES, PDF, read_upload, send_stored
 from models.changes import (
+    DETAILS,
     ChangeKind,
     ChangeRequest,
     ChangeStatus,
@@ -143,12 +144,7 @@ def supply_points_correspondence(code: str) -> Response | tuple[str, int]:
 
 
 def _change(change_id: int) -> ChangeRequest:
-    found = db.session.scalars(
-        with_details(current_scope().select(ChangeRequest).where(ChangeRequest.id == change_id))
-    ).first()
-    if found is None:
-        abort(404)
-    return found
+    return current_scope().get(ChangeRequest, options=DETAILS, id=change_id)
 
 
 @blueprint.route("/account/changes/<int:change_id>")

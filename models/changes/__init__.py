@@ -19,6 +19,7 @@ from models.changes.fields import (
 from models.changes.labels import CHANGE_KIND_LABELS, CHANGE_STATUS_LABELS
 from models.changes.logins import request_login, request_login_closing
 from models.changes.requests import (
+    DETAILS,
     FieldChange,
     catalogue,
     company_changes,
@@ -37,6 +38,7 @@ __all__ = [
     "COMPANY_FIELDS",
     "COUNTRIES",
     "COUNTRY_NAMES",
+    "DETAILS",
     "SUPPLY_POINT_FIELDS",
     "ChangeConflict",
     "ChangeKind",

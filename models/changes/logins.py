@@ -8,18 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.changes.fields import LOGIN_ADD_FIELDS
-from models.changes.requests import MAX_NOTE, filed
+from models.changes.requests import checked_note, filed
 from models.changes.tables import ChangedField, ChangeKind, ChangeRequest, ChangeStatus
 from models.errors import N_, DomainError
 from models.identity import Account, Company, CustomerRole, Membership
 from models.memberships import invite, keep_an_owner, member_by_email, revoke_membership
-
-
-def _note(note: str) -> str | None:
-    note = note.strip()
-    if len(note) > MAX_NOTE:
-        raise DomainError(N_("At most %(limit)s characters."), "note", limit=MAX_NOTE)
-    return note or None
 
 
 def request_login(
@@ -41,7 +34,7 @@ def request_login(
         company=company,
         kind=ChangeKind.LOGIN_ADD,
         requested_by=actor,
-        note=_note(note),
+        note=checked_note(note),
         status=ChangeStatus.PENDING,
         four_eyes=role == CustomerRole.OWNER,
         fields=[
@@ -63,7 +56,7 @@ def request_login_closing(
         kind=ChangeKind.LOGIN_CLOSE,
         requested_by=actor,
         account=account,
-        note=_note(note),
+        note=checked_note(note),
         status=ChangeStatus.PENDING,
         four_eyes=False,
         fields=[ChangedField(field="login", old_value=account.email, new_value=None)],

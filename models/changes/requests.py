@@ -50,6 +50,14 @@ def diff(change: ChangeRequest) -> dict[str, tuple[str | None, str | None]]:
     return {f.field: (f.old_value, f.new_value) for f in change.fields}
 
 
+def checked_note(note: str) -> str | None:
+    """The customer's note to a request, or None; refused on `note` when too long."""
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise DomainError(N_("At most %(limit)s characters."), "note", limit=MAX_NOTE)
+    return note or None
+
+
 def file_change(
     session: Session,
     *,
@@ -86,9 +94,7 @@ def file_change(
             changes[name] = (old, new)
     if not changes:
         raise DomainError(N_("Nothing differs from the current data: change at least one field."))
-    note = note.strip()
-    if len(note) > MAX_NOTE:
-        raise DomainError(N_("At most %(limit)s characters."), "note", limit=MAX_NOTE)
+    kept_note = checked_note(note)
     if effective_on is not None and not today <= effective_on <= today + MAX_AHEAD:
         raise DomainError(
             N_("Choose a day from today to a year ahead, or leave it empty for as soon as can be."),
@@ -99,7 +105,7 @@ def file_change(
         kind=kind,
         supply_point=supply_point,
         requested_by=actor,
-        note=note or None,
+        note=kept_note,
         evidence=store_checked(session, evidence, company.id) if evidence else None,
         effective_on=effective_on,
         status=ChangeStatus.PENDING,
@@ -200,15 +206,18 @@ def withdraw_change(session: Session, *, actor: Account, change: ChangeRequest) 
     )
 
 
+# What a list or page of requests shows, loaded in the same query.
+DETAILS = (
+    joinedload(ChangeRequest.requested_by),
+    joinedload(ChangeRequest.decided_by),
+    joinedload(ChangeRequest.first_approved_by),
+    joinedload(ChangeRequest.supply_point),
+    joinedload(ChangeRequest.fields),
+)
+
+
 def with_details(stmt: Select[ChangeRequest]) -> Select[ChangeRequest]:
-    """Loads what a list or page of requests shows, in the same query."""
-    return stmt.options(
-        joinedload(ChangeRequest.requested_by),
-        joinedload(ChangeRequest.decided_by),
-        joinedload(ChangeRequest.first_approved_by),
-        joinedload(ChangeRequest.supply_point),
-        joinedload(ChangeRequest.fields),
-    )
+    return stmt.options(*DETAILS)
 
 
 def company_changes(session: Session, company_id: int, limit: int = 50) -> list[ChangeRequest]:
