@@ -12,7 +12,8 @@ FLASK  := $(BIN)/flask --app app
 run: $(VENV)/.installed translations-compile
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@# The SLA sweep runs beside the web server and stops with it.
+	$(FLASK) sweep-sla --loop & trap 'kill $$! 2>/dev/null' INT TERM EXIT; $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed-dev system-packages translations-compile lint
 	$(BIN)/python -m pytest

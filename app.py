@@ -9,7 +9,18 @@ from typing import Any
 from flask import Flask
 
 import cli
-from core import auth, errors, i18n, mail, notices, permissions, security, static, unit_of_work
+from core import (
+    auth,
+    errors,
+    i18n,
+    mail,
+    notices,
+    permissions,
+    security,
+    static,
+    tickets,
+    unit_of_work,
+)
 from core.config import DEFAULTS, from_environment
 from core.extensions import csrf, db, limiter
 
@@ -43,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     permissions.init_app(app)
     mail.init_app(app)
     notices.init_app(app)
+    tickets.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 

@@ -34,6 +34,7 @@ from backoffice import (  # noqa: E402  (areas attach their routes)
     pricelists,
     readings,
     staff,
+    tickets,
 )
 
 __all__ = [
@@ -45,4 +46,5 @@ __all__ = [
     "pricelists",
     "readings",
     "staff",
+    "tickets",
 ]

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import flash
 from flask_babel import lazy_gettext as _l
@@ -29,6 +29,7 @@ from models.errors import DomainError
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MULTILINE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 CONTROL_MESSAGE = _l("Remove the control characters (such as NUL) from this text.")
+R = TypeVar("R")
 
 
 def _text_fields(fields: Iterable[Field]) -> Iterator[Field]:
@@ -139,6 +140,18 @@ class SelectMultipleField(PlainSelectMultipleField):
 def options(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
     """Select-field choices from (value, label) pairs; labels may be lazy strings."""
     return [SelectChoice(value, str(label)) for value, label in pairs]
+
+
+def on_submit(form: FlaskForm, operation: Callable[[], object], then: Callable[[], R]) -> R | None:
+    """For a posted form that changes something: validates `form`, runs the domain operation
+    and answers `then()` (a redirect, say). None when the form is invalid or the operation
+    refused (the refusal shown next to its field, the unit of work rolled back): the view
+    then shows the form again, with 422."""
+    if form.validate():
+        with refusals(form):
+            operation()
+            return then()
+    return None
 
 
 def act(operation: Callable[[], object], success: Callable[[], str]) -> bool:

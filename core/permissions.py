@@ -80,6 +80,7 @@ STAFF_PERMISSIONS: dict[StaffRole, frozenset[str]] = {
             "invoices.manage",
             "pricelists.manage",
             "requests.work",
+            "requests.view_all",
             "messages.answer",
         }
     ),
@@ -94,7 +95,13 @@ STAFF_PERMISSIONS: dict[StaffRole, frozenset[str]] = {
         }
     ),
     StaffRole.CALL_CENTER: frozenset(
-        {"backoffice.access", "companies.view_all", "requests.work", "messages.answer"}
+        {
+            "backoffice.access",
+            "companies.view_all",
+            "requests.work",
+            "requests.view_all",
+            "messages.answer",
+        }
     ),
     # Specialists see the companies whose customer group their team is responsible for.
     StaffRole.SPECIALIST: frozenset(

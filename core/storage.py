@@ -69,6 +69,20 @@ def read_upload(
     return Upload(data=data, filename=safe_filename(upload.filename, kind), content_type=kind)
 
 
+def read_uploads(
+    uploads: list[FileStorage], *, allowed: set[str], max_bytes: int, max_count: int, field: str
+) -> list[Upload]:
+    """Several files of one field (`<input type=file multiple>`), each checked as by
+    read_upload; more than `max_count` are refused on `field`, empty inputs skipped."""
+    sent = [upload for upload in uploads if upload.filename]
+    if len(sent) > max_count:
+        raise DomainError(N_("At most %(count)s files at once."), field, count=max_count)
+    checked = (
+        read_upload(upload, allowed=allowed, max_bytes=max_bytes, field=field) for upload in sent
+    )
+    return [upload for upload in checked if upload is not None]
+
+
 def _reencode(data: bytes, image_format: str, field: str) -> bytes:
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     try:

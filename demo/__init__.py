@@ -89,9 +89,9 @@ class Cast:
 def areas() -> list[Callable[[Session, Cast, dt.date], None]]:
     """Each area's demo, a function (session, cast, today), in the order they run: billing
     prices the readings with the price lists."""
-    from demo import billing, changes, pricelists, supply  # they build on Cast, defined above
+    from demo import billing, changes, pricelists, supply, tickets  # they build on Cast, above
 
-    return [supply.load, pricelists.load, billing.load, changes.load]
+    return [supply.load, pricelists.load, billing.load, changes.load, tickets.load]
 
 
 def load_demo(session: Session, today: dt.date | None = None) -> bool:

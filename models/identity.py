@@ -7,7 +7,18 @@ import enum
 import re
 import unicodedata
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models import audit
@@ -48,6 +59,14 @@ team_members = Table(
 )
 
 
+class Assignment(enum.StrEnum):
+    """How a team's new requests get their assignee."""
+
+    MANUAL = "manual"
+    ROUND_ROBIN = "round_robin"
+    LEAST_OPEN = "least_open"
+
+
 class Team(Base):
     """Staff responsible for one process area (customer care, billing, metering ...)."""
 
@@ -55,6 +74,16 @@ class Team(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    assignment: Mapped[Assignment] = mapped_column(
+        str_enum(Assignment, "team_assignment"),
+        default=Assignment.MANUAL,
+        server_default=Assignment.MANUAL.value,
+    )
+    # Round robin: who got the team's last request (an account id; no foreign key, as a
+    # pointer into the members' order it still works when that account is gone).
+    last_assigned_id: Mapped[int | None] = mapped_column(Integer)
+    # The fallback: requests that no routing rule matches come here.
+    takes_unrouted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[CreatedAt]
 
     members: Mapped[list[Account]] = relationship(secondary=team_members, back_populates="teams")

@@ -14,6 +14,7 @@ from models import (
     outbox,
     signin,
     supply,
+    tickets,
 )
 from models.db import Base
 
@@ -44,4 +45,5 @@ __all__ = [
     "outbox",
     "signin",
     "supply",
+    "tickets",
 ]

@@ -16,6 +16,7 @@ from portal import (
     logins,
     messages,
     pricelists,
+    requests,
     supply,
 )
 
@@ -36,5 +37,6 @@ __all__ = [
     "messages",
     "pricelists",
     "register",
+    "requests",
     "supply",
 ]

@@ -442,3 +442,121 @@ def change(
 
 
 ALL_COMPANY_FIELDS = frozenset(COMPANY_FIELDS)
+
+
+# Requests and tickets ------------------------------------------------------------------------
+
+from models.identity import Assignment  # noqa: E402
+from models.tickets import (  # noqa: E402  (appended with the ticket factories)
+    Priority,
+    ProcessArea,
+    RequestType,
+    SLAPolicy,
+    Ticket,
+    add_rule,
+    attach_policy,
+    define_calendar,
+    define_request_type,
+    define_sla_policy,
+    open_ticket,
+    set_team_routing,
+)
+
+# Office hours in Bratislava with the Christmas holidays of 2026.
+OFFICE_HOLIDAYS = {
+    dt.date(2026, 12, 24): "Christmas Eve",
+    dt.date(2026, 12, 25): "Christmas Day",
+    dt.date(2026, 12, 26): "St Stephen's Day",
+    dt.date(2027, 1, 1): "New Year",
+}
+# (first response, resolution) in business minutes, per priority.
+BUSINESS_TARGETS = {
+    Priority.LOW: (16 * 60, 80 * 60),
+    Priority.NORMAL: (8 * 60, 40 * 60),
+    Priority.HIGH: (4 * 60, 16 * 60),
+    Priority.URGENT: (60, 8 * 60),
+}
+
+
+@dataclass
+class Desk:
+    """The request desk of the personas: a fault report routed to field service, a question
+    left to the fallback team (customer care), and the Business group's SLA."""
+
+    fault: RequestType
+    question: RequestType
+    field_service: Team
+    technician: Account
+    policy: SLAPolicy
+
+
+def desk(session: Session, people: People) -> Desk:
+    calendar = define_calendar(
+        session,
+        actor=None,
+        name="Office hours",
+        timezone="Europe/Bratislava",
+        weekdays=range(5),
+        opens=dt.time(8),
+        closes=dt.time(16),
+        holidays=OFFICE_HOLIDAYS,
+    )
+    policy = define_sla_policy(
+        session, actor=None, name="Business", calendar=calendar, targets=BUSINESS_TARGETS
+    )
+    attach_policy(session, actor=None, group=people.business, policy=policy)
+    fault = define_request_type(
+        session,
+        actor=None,
+        code="fault",
+        names={"en": "Fault report", "sk": "Nahlásenie poruchy"},
+        process_area=ProcessArea.TECHNICAL,
+        default_priority=Priority.HIGH,
+        fields=[("supply_point", True), ("callback_phone", False)],
+    )
+    question = define_request_type(
+        session,
+        actor=None,
+        code="question",
+        names={"en": "General question"},
+        process_area=ProcessArea.GENERAL,
+        default_priority=Priority.NORMAL,
+    )
+    field_service = Team(name="Field service")
+    session.add(field_service)
+    technician = account(
+        session,
+        "technician@example.com",
+        name="Tomáš Technik",
+        staff_role=StaffRole.CLERK,
+        teams=[field_service],
+    )
+    set_team_routing(
+        session, actor=None, team=people.care, assignment=Assignment.MANUAL, takes_unrouted=True
+    )
+    add_rule(session, actor=None, team=field_service, process_area=ProcessArea.TECHNICAL)
+    session.flush()
+    return Desk(fault, question, field_service, technician, policy)
+
+
+def ticket(
+    session: Session,
+    people: People,
+    request_type: RequestType,
+    *,
+    by: Account | None = None,
+    where: Company | None = None,
+    subject: str = "No power since the morning",
+    description: str = "The main breaker is on, but nothing works.",
+    **values: str,
+) -> Ticket:
+    return open_ticket(
+        session,
+        actor=by or people.jan,
+        company=where or people.alfa,
+        request_type=request_type,
+        subject=subject,
+        description=description,
+        values=values,
+        today=TODAY,
+    )

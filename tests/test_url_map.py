@@ -51,6 +51,15 @@ def test_every_company_route_is_404_for_a_non_member_with_every_method(client, p
         "company.account_data_withdraw",
         "company.account_data_evidence",
         "company.supply_points_correspondence",
+        "company.requests",  # and the requests'
+        "company.request_new",
+        "company.request_file",
+        "company.request",
+        "company.request_reply",
+        "company.request_confirm",
+        "company.request_reopen",
+        "company.request_rate",
+        "company.request_attachment",
     } <= {rule.endpoint for rule in company_rules}
     token = client.csrf_token()
     checked = 0
@@ -154,6 +163,18 @@ def test_every_company_route_refuses_a_member_whose_role_lacks_its_permission(
 def test_every_backoffice_route_admits_only_the_right_staff(client, people, app, session, who):
     price_list = factories.price_list(session, groups=((people.business, 10),))
     session.commit()
+    assert {  # the requests' routes, among every other
+        "backoffice.tickets",
+        "backoffice.tickets_overview",
+        "backoffice.ticket",
+        "backoffice.ticket_reply",
+        "backoffice.ticket_note",
+        "backoffice.ticket_assign",
+        "backoffice.ticket_status",
+        "backoffice.ticket_priority",
+        "backoffice.ticket_sla",
+        "backoffice.ticket_attachment",
+    } <= {rule.endpoint for rule in rules(app, "/backoffice")}
     for rule in rules(app, "/backoffice"):
         url = build(
             rule,

@@ -357,3 +357,34 @@ def test_the_change_requests_tell_a_past_and_what_waits(told):
             current = getattr(company, name)
             if current:
                 assert rule.check(current, company.country, name) == current, (name, current)
+
+
+def test_the_requests_tell_every_status_with_one_at_risk_and_one_breached(told):
+    """A dozen requests across the companies, in every status, their timelines in order up to
+    the demo's now; one running request at risk, one breached, each recorded once."""
+    from demo.tickets import demo_now
+    from models.tickets import ACTIVE, EventKind, Ticket, TicketStatus, promise
+
+    now = demo_now(told.today)
+    tickets = list(told.session.scalars(select(Ticket).order_by(Ticket.id)))
+    assert len(tickets) >= 10
+    assert {t.status for t in tickets} == set(TicketStatus)
+    assert {t.company_id for t in tickets} == {c.id for c in told.companies.values()}
+    promises = {t.id: promise(t, now) for t in tickets if t.status in ACTIVE}
+    at_risk = [i for i, p in promises.items() if p and p.at_risk and not p.breached]
+    breached = [i for i, p in promises.items() if p and p.breached]
+    assert len(at_risk) == 1 and len(breached) == 1
+    for ticket in tickets:
+        assert ticket.company.created_at < ticket.created_at <= now
+        assert ticket.team is not None and ticket.sla_policy is not None
+        times = [e.created_at for e in ticket.events]
+        assert times == sorted(times) and times[-1] <= now
+        assert ticket.events[0].kind == EventKind.CREATED
+        if ticket.rated_at:
+            assert ticket.status == TicketStatus.CLOSED
+        recorded = [e for e in ticket.events if e.kind in (EventKind.AT_RISK, EventKind.BREACH)]
+        assert len(recorded) == len({(e.kind, e.new_value) for e in recorded})
+        assert all(not e.public for e in recorded)
+    [late] = [t for t in tickets if t.id in breached]
+    assert late.first_response_breached_at is not None
+    assert [e.kind for e in late.events if e.kind == EventKind.BREACH] == [EventKind.BREACH]
