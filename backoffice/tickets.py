@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import MultipleFileField
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload, selectinload
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
@@ -29,6 +29,7 @@ from core.forms import Form, SelectField, on_submit, options
 from core.navigation import menu_item
 from core.pagination import contains, paginate_keys, plain_id, requested_page
 from core.permissions import can, requires
+from core.request_cache import per_request
 from core.scope import of_visible_companies, staff_get
 from core.security import deny
 from core.storage import send_stored
@@ -550,32 +551,35 @@ def ticket_attachment(ticket_id: int, file_id: int) -> Response:
     return send_stored(stored)
 
 
-@company_panel("tickets", permission="requests.work", order=12, wide=True)
-def company_tickets_panel(session: Session, company: Company, today: dt.date) -> Mapping[str, Any]:
-    """The company's latest requests the staff member may see, active ones first."""
-    return {
-        "tickets": session.scalars(
-            select(Ticket)
+def _company_tickets(session: Session, company: Company) -> tuple[list[Ticket], int]:
+    """The company's latest requests the staff member may see, those waiting for the provider
+    first (by due time), then the other active ones, then the newest; and how many wait. One
+    statement, asked once a request: the panel and "Waiting" both show them."""
+    waits = Ticket.status.in_((TicketStatus.NEW, TicketStatus.OPEN))
+
+    def load() -> tuple[list[Ticket], int]:
+        rank = case((waits, 0), (Ticket.status.in_(ACTIVE), 1), else_=2)
+        rows = session.execute(
+            select(Ticket, func.count().filter(waits).over())
             .where(Ticket.company_id == company.id, visible_tickets())
-            .order_by(Ticket.status.in_(ACTIVE).desc(), Ticket.id.desc())
+            .order_by(rank, Ticket.due_at.is_(None), Ticket.due_at, Ticket.id.desc())
             .limit(COMPANY_TICKETS)
             .options(joinedload(Ticket.request_type), joinedload(Ticket.team))
         ).all()
-    }
+        return [row[0] for row in rows], rows[0][1] if rows else 0
+
+    return per_request("company_tickets", company.id, load)
+
+
+@company_panel("tickets", permission="requests.work", order=12, wide=True)
+def company_tickets_panel(session: Session, company: Company, today: dt.date) -> Mapping[str, Any]:
+    return {"tickets": _company_tickets(session, company)[0]}
 
 
 @company_pending("tickets", permission="requests.work", order=3)
 def tickets_waiting(session: Session, company: Company, today: dt.date) -> Pending | None:
-    """The company's requests that wait for the provider (new or open), oldest due first."""
-    waiting = session.scalars(
-        select(Ticket)
-        .where(
-            Ticket.company_id == company.id,
-            Ticket.status.in_((TicketStatus.NEW, TicketStatus.OPEN)),
-            visible_tickets(),
-        )
-        .order_by(Ticket.due_at.is_(None), Ticket.due_at, Ticket.id)
-    ).all()
+    """The company's requests that wait for the provider (new or open), soonest due first."""
+    shown, waiting = _company_tickets(session, company)
     if not waiting:
         return None
     return Pending(
@@ -586,9 +590,10 @@ def tickets_waiting(session: Session, company: Company, today: dt.date) -> Pendi
                 since=t.created_at,
                 url=url_for("backoffice.ticket", ticket_id=t.id),
             )
-            for t in waiting[:10]
+            for t in shown
+            if t.status in (TicketStatus.NEW, TicketStatus.OPEN)
         ],
-        total=len(waiting),
+        total=waiting,
         url=url_for(
             "backoffice.tickets", queue="all", q=company.customer_number or company.legal_name
         ),
