@@ -33,6 +33,7 @@ from backoffice import (  # noqa: E402  (areas attach their routes)
     invoices,
     pricelists,
     readings,
+    request_settings,
     staff,
     tickets,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "invoices",
     "pricelists",
     "readings",
+    "request_settings",
     "staff",
     "tickets",
 ]

@@ -81,6 +81,7 @@ STAFF_PERMISSIONS: dict[StaffRole, frozenset[str]] = {
             "pricelists.manage",
             "requests.work",
             "requests.view_all",
+            "requests.configure",
             "messages.answer",
         }
     ),

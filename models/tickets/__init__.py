@@ -25,8 +25,13 @@ from models.tickets.labels import (
     STAFF_STATUS_LABELS,
     TICKET_STATUS_LABELS,
 )
-from models.tickets.policies import attach_policy, define_calendar, define_sla_policy
-from models.tickets.routing import add_rule, route, set_team_routing
+from models.tickets.policies import (
+    attach_policy,
+    define_calendar,
+    define_sla_policy,
+    public_holidays,
+)
+from models.tickets.routing import add_rule, move_rule, remove_rule, route, set_team_routing
 from models.tickets.sla import Promise, promise
 from models.tickets.tables import (
     ACTIVE,
@@ -78,9 +83,12 @@ __all__ = [
     "define_request_type",
     "define_sla_policy",
     "form_of",
+    "move_rule",
     "open_ticket",
     "promise",
+    "public_holidays",
     "rate_ticket",
+    "remove_rule",
     "reopen_ticket",
     "route",
     "set_team_routing",

@@ -104,7 +104,7 @@ def open_ticket(
             now=now,
             new=routed.assignee.full_name,
         )
-    sla.set_clock(ticket, now)
+    sla.set_clock(ticket)
     session.flush()
     audit.record(
         session,

@@ -62,7 +62,7 @@ def staff_reply(
     status = then or (TicketStatus.OPEN if ticket.status == TicketStatus.NEW else ticket.status)
     if status != ticket.status:
         move_status(session, ticket, status, actor=actor, now=now)
-    sla.set_clock(ticket, now)
+    sla.set_clock(ticket)
     session.flush()
     tell_customer(session, ticket, "reply")
 
@@ -180,7 +180,7 @@ def change_priority(
         new=priority,
     )
     ticket.priority = priority
-    sla.set_clock(ticket, now)
+    sla.set_clock(ticket)
     session.flush()
     audit.record(
         session,
@@ -212,7 +212,7 @@ def change_sla(
         new=policy.name if policy else None,
     )
     ticket.sla_policy = policy
-    sla.set_clock(ticket, now)
+    sla.set_clock(ticket)
     session.flush()
     audit.record(
         session,

@@ -59,6 +59,8 @@ def define_calendar(
     calendar.timezone = timezone
     calendar.weekdays = "".join(str(day) for day in days)
     calendar.opens, calendar.closes = opens, closes
+    calendar.holidays = []
+    session.flush()  # the old days go before the new ones come: one row per day
     calendar.holidays = [Holiday(day=day, name=label) for day, label in sorted(holidays.items())]
     session.flush()
     audit.record(session, "calendar.defined", actor=actor, target=calendar, name=name)
@@ -87,6 +89,8 @@ def define_sla_policy(
         policy = SLAPolicy(name=name)
         session.add(policy)
     policy.calendar = calendar
+    policy.targets = []
+    session.flush()  # the old targets go before the new ones come: one row per priority
     policy.targets = [
         SLATarget(priority=priority, first_response_minutes=response, resolution_minutes=resolution)
         for priority, (response, resolution) in targets.items()

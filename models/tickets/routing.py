@@ -163,3 +163,26 @@ def set_team_routing(
         assignment=assignment.value,
         takes_unrouted=takes_unrouted,
     )
+
+
+def remove_rule(session: Session, *, actor: Account | None, rule: RoutingRule) -> None:
+    """Removes a rule; requests it routed keep their team."""
+    audit.record(session, "routing.rule_removed", actor=actor, target=rule, team=rule.team.name)
+    session.delete(rule)
+    session.flush()
+
+
+def move_rule(session: Session, *, actor: Account | None, rule: RoutingRule, up: bool) -> None:
+    """Swaps the rule with the one before it (`up`) or after it, in the order rules are tried;
+    the positions are renumbered 10, 20, 30 ... on the way."""
+    rules = list(
+        session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id))
+    )
+    at = rules.index(rule)
+    other = at - 1 if up else at + 1
+    if 0 <= other < len(rules):
+        rules[at], rules[other] = rules[other], rules[at]
+    for n, each in enumerate(rules, start=1):
+        each.position = n * 10
+    session.flush()
+    audit.record(session, "routing.rule_moved", actor=actor, target=rule, position=rule.position)

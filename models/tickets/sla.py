@@ -49,9 +49,9 @@ def policy_of(session: Session, company: Company) -> SLAPolicy | None:
     )
 
 
-def set_clock(ticket: Ticket, now: dt.datetime) -> None:
+def set_clock(ticket: Ticket) -> None:
     """(Re)computes the due and risk times from the policy's targets for the ticket's
-    priority, counted from its filing, with the business time it spent paused added."""
+    priority, counted from its filing, with the business time of its past pauses added."""
     policy = ticket.sla_policy
     target = policy.target_for(ticket.priority) if policy is not None else None
     if policy is None or target is None:
@@ -61,9 +61,9 @@ def set_clock(ticket: Ticket, now: dt.datetime) -> None:
         return
     hours = business_hours(policy.calendar)
     start = ticket.created_at
+    # A pause still running is added when it ends (resume): until then the due times stand
+    # where they were when it began, and the time left is counted from that moment.
     paused = dt.timedelta(seconds=ticket.paused_seconds)
-    if ticket.paused_at is not None:
-        paused += hours.between(ticket.paused_at, now)
 
     def at(share: float, full: dt.timedelta) -> dt.datetime:
         return hours.add(start, full * share + paused)
@@ -99,7 +99,7 @@ def resume(ticket: Ticket, now: dt.datetime) -> None:
         hours = business_hours(ticket.sla_policy.calendar)
         ticket.paused_seconds += int(hours.between(ticket.paused_at, now).total_seconds())
     ticket.paused_at = None
-    set_clock(ticket, now)
+    set_clock(ticket)
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def move_status(
         ticket.closed_at = now
     elif old == TicketStatus.RESOLVED:
         ticket.resolved_at = None
-    sla.set_clock(ticket, now)
+    sla.set_clock(ticket)
     return add_event(
         session, ticket, EventKind.STATUS, actor=actor, public=True, now=now, old=old, new=status
     )

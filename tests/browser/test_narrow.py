@@ -22,7 +22,7 @@ from tests.helpers import browser_sign_in
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
-MAX_PAGES = 60
+MAX_PAGES = 90
 
 # Links the walk does not follow: files and downloads, not pages.
 DOWNLOAD = re.compile(r"(\.(pdf|csv|ics|png|jpe?g|svg)$|/pdf$|/photo$|/contracts/\d+$|^/static/)")
@@ -181,6 +181,12 @@ PORTAL_PAGES = {
     "price list": r"/c/[\w-]+/pricelists/\d+",
     "account": r"/account/",
 }
+REQUEST_PAGES = {
+    "requests": r"/c/[\w-]+/requests",
+    "request": r"/c/[\w-]+/requests/\d+",
+    "request types": r"/c/[\w-]+/requests/new",
+    "request form": r"/c/[\w-]+/requests/new/[\w-]+",
+}
 BACKOFFICE_PAGES = {
     "companies": r"/backoffice/companies",
     "company": r"/backoffice/companies/\d+",
@@ -189,6 +195,8 @@ BACKOFFICE_PAGES = {
     "readings queue": r"/backoffice/readings",
     "reading": r"/backoffice/readings/\d+",
     "imports": r"/backoffice/imports",
+    "requests": r"/backoffice/requests(\?.*)?",
+    "request": r"/backoffice/requests/\d+",
     "account": r"/account/",
 }
 
@@ -213,6 +221,7 @@ PERSONAS = [
         "jan.novak@example.com",
         {
             **PORTAL_PAGES,
+            **REQUEST_PAGES,
             "companies": r"/companies",
             "logins": r"/c/[\w-]+/logins",
             "reading form": r"/c/[\w-]+/supply-points/[^/]+/readings/new",
@@ -222,7 +231,7 @@ PERSONAS = [
     Persona(
         "anna (manager of Alfa)",
         "anna.kralova@example.com",
-        {**PORTAL_PAGES, "logins": r"/c/alfa-trade/logins"},
+        {**PORTAL_PAGES, **REQUEST_PAGES, "logins": r"/c/alfa-trade/logins"},
     ),
     Persona(
         "eva (accountant of Beta)",
@@ -239,6 +248,11 @@ PERSONAS = [
             "price lists": r"/backoffice/pricelists(\?.*)?",
             "price list": r"/backoffice/pricelists/\d+",
             "price list form": r"/backoffice/pricelists/(new|\d+/edit)",
+            "request settings": r"/backoffice/request-settings",
+            "request type": r"/backoffice/request-settings/types/\d+",
+            "service level": r"/backoffice/request-settings/policies/\d+",
+            "business hours": r"/backoffice/request-settings/calendars/\d+",
+            "requests by team": r"/backoffice/requests/overview",
         },
     ),
     Persona("clerk", "clerk@example.com", BACKOFFICE_PAGES),

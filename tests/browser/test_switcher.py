@@ -32,24 +32,30 @@ def test_jan_sees_his_three_companies_switches_to_beta_and_signs_out(
 
     beta = cards.filter(has=page.get_by_role("heading", name=BETA, exact=True))
     badges = beta.get_by_role("list", name="Needs attention").get_by_role("listitem")
-    expect(badges).to_have_count(3)
+    expect(badges).to_have_count(4)
     expect(badges.locator(".badge")).to_have_text(
         [
             "1 unpaid invoice",
+            "3 open requests",
             "1 change request waiting for verification",
             "1 invitation waiting to be accepted",
         ]
     )
     expect(badges.nth(0)).to_contain_text("to pay")
-    expect(badges.nth(1).get_by_role("link")).to_have_attribute("href", "/c/beta-services/account")
-    expect(badges.nth(2).get_by_role("link")).to_have_attribute("href", "/c/beta-services/logins")
+    expect(badges.nth(1).get_by_role("link")).to_have_attribute("href", "/c/beta-services/requests")
+    expect(badges.nth(2).get_by_role("link")).to_have_attribute("href", "/c/beta-services/account")
+    expect(badges.nth(3).get_by_role("link")).to_have_attribute("href", "/c/beta-services/logins")
     expect(beta.get_by_text("Nothing needs your attention.")).to_have_count(0)
 
     alfa = cards.filter(has=page.get_by_role("heading", name=ALFA, exact=True))
     alfa_badges = alfa.get_by_role("list", name="Needs attention").get_by_role("listitem")
-    expect(alfa_badges).to_have_count(2)
+    expect(alfa_badges).to_have_count(3)
     expect(alfa_badges.locator(".badge")).to_have_text(
-        ["2 unpaid invoices, 1 overdue", "1 change request waiting for verification"]
+        [
+            "2 unpaid invoices, 1 overdue",
+            "3 open requests, 1 of them waiting for your reply",
+            "1 change request waiting for verification",
+        ]
     )
     expect(alfa_badges.locator(".badge").first).to_have_class(re.compile("badge-alert"))
     expect(alfa_badges.locator(".badge svg.icon").first).to_have_attribute("aria-hidden", "true")
@@ -59,6 +65,7 @@ def test_jan_sees_his_three_companies_switches_to_beta_and_signs_out(
     expect(summary.locator(".summary-todo .badge")).to_have_text(
         [
             "4 unpaid invoices, 1 overdue",
+            "8 open requests, 1 of them waiting for your reply",
             "2 change requests waiting for verification",
             "1 invitation waiting to be accepted",
         ]
@@ -80,10 +87,13 @@ def test_jan_sees_his_three_companies_switches_to_beta_and_signs_out(
     # Each badge shows what it counts, and says it in full to a screen reader.
     alfa_link = menu.get_by_role("link", name=re.compile(rf"^{re.escape(ALFA)}"))
     expect(alfa_link.locator(".badge span[aria-hidden=true]")).to_have_text(
-        ["2 unpaid, 1 overdue", "changes pending: 1"]
+        ["2 unpaid, 1 overdue", "open requests: 3", "changes pending: 1"]
     )
     expect(alfa_link).to_have_accessible_name(
-        re.compile(r"2 unpaid invoices, 1 overdue.*1 change request waiting for verification")
+        re.compile(
+            r"2 unpaid invoices, 1 overdue.*3 open requests, 1 of them waiting for your reply"
+            r".*1 change request waiting for verification"
+        )
     )
     expect(menu.locator("[title]")).to_have_count(0)
 

@@ -12,6 +12,7 @@ COMMANDS = {
     "demo",
     "import-invoices",
     "import-readings",
+    "sweep-sla",
     "render-pdfs",
     "reverse-payment",
     "send-mail",
