@@ -7,7 +7,7 @@ role sees all; acting on another team's request is refused (403, audited)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -362,7 +362,8 @@ def _teams() -> list[Team]:
     )
 
 
-def _policy_choices(policies: list[SLAPolicy]) -> list[SelectChoice]:
+def _policy_choices(policies: Sequence[Any]) -> list[SelectChoice]:
+    """The SLA select's choices from policies (or rows) with an id and a name."""
     return options([("", _("None")), *((p.id, p.name) for p in policies)])
 
 
@@ -393,7 +394,8 @@ def _choices(assign_form: Any, sla_form: Any, teams: list[Team]) -> None:
     assign_form.assignee.choices = options(
         [("", _("Nobody yet")), *((p.id, p.full_name) for p in people)]
     )
-    sla_form.policy.choices = _policy_choices(sla_policies(db.session))
+    named = db.session.execute(select(SLAPolicy.id, SLAPolicy.name).order_by(SLAPolicy.name))
+    sla_form.policy.choices = _policy_choices(named.all())
 
 
 def _page(ticket: Ticket, status: int = 200, **given: Form) -> tuple[str, int]:

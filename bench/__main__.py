@@ -1,6 +1,6 @@
 """Runs every benchmark and prints its numbers."""
 
-from bench import billing, changes, overview, pages, switcher
+from bench import billing, changes, overview, pages, switcher, tickets
 
 if __name__ == "__main__":
     switcher.main()
@@ -8,3 +8,4 @@ if __name__ == "__main__":
     overview.main()
     pages.main([])
     changes.main([])
+    tickets.main([])

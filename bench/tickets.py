@@ -228,3 +228,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     if not args.no_compare:
         compare(url, shown, args.seconds)
+
+
+if __name__ == "__main__":
+    main()

@@ -56,8 +56,9 @@ def priority_word(value: str | None) -> str:
     return gettext(PRIORITY_LABELS[Priority(value)])
 
 
-def sla_promise(ticket: Ticket) -> Promise | None:
-    return promise(ticket, utcnow())
+def sla_promise(ticket: Ticket, staff: bool = False) -> Promise | None:
+    """The SLA's promise now; for staff with the business time left."""
+    return promise(ticket, utcnow(), counted=staff)
 
 
 def duration_text(span: dt.timedelta) -> str:

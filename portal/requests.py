@@ -50,7 +50,6 @@ from models.tickets import (
     reopen_ticket,
 )
 from models.tickets.filing import MAX_COMMENT
-from models.tickets.tables import BusinessCalendar, SLAPolicy
 from models.tickets.timeline import MAX_BODY
 from models.tickets.types import MAX_SUBJECT
 from portal.company import blueprint
@@ -269,10 +268,6 @@ def _ticket(ticket_id: int) -> Ticket:
             joinedload(Ticket.team),
             joinedload(Ticket.supply_point),
             joinedload(Ticket.follows),
-            joinedload(Ticket.sla_policy).selectinload(SLAPolicy.targets),
-            joinedload(Ticket.sla_policy)
-            .joinedload(SLAPolicy.calendar)
-            .selectinload(BusinessCalendar.holidays),
         ),
         id=ticket_id,
     )

@@ -108,24 +108,26 @@ class Promise:
 
     clock: str  # "first_response" | "resolution"
     due_at: dt.datetime
-    left: dt.timedelta  # business time left (negative: overdue by)
+    left: dt.timedelta | None  # business time left (negative: overdue by), if counted
     at_risk: bool
     breached: bool
     paused: bool
 
 
-def promise(ticket: Ticket, now: dt.datetime) -> Promise | None:
-    """The running clock's promise; None without an SLA or once resolved."""
-    policy = ticket.sla_policy
-    if policy is None or ticket.due_at is None or not ticket.status.is_active:
+def promise(ticket: Ticket, now: dt.datetime, *, counted: bool = False) -> Promise | None:
+    """The running clock's promise, from the stored due and risk times; None without an SLA
+    or once resolved. With `counted`, also the business time left, which reads the policy's
+    calendar (the back office shows it; the customer sees the due time)."""
+    if ticket.sla_policy_id is None or ticket.due_at is None or not ticket.status.is_active:
         return None
-    hours = business_hours(policy.calendar)
     responding = ticket.first_responded_at is None
-    paused = ticket.paused_at is not None
     # While paused the clock stands where the pause began.
     moment = ticket.paused_at if ticket.paused_at is not None else now
     due = ticket.due_at
-    left = hours.between(moment, due) if moment < due else -hours.between(due, moment)
+    left = None
+    if counted and ticket.sla_policy is not None:
+        hours = business_hours(ticket.sla_policy.calendar)
+        left = hours.between(moment, due) if moment < due else -hours.between(due, moment)
     recorded = ticket.first_response_breached_at if responding else ticket.resolution_breached_at
     risk = ticket.risk_at
     return Promise(
@@ -134,7 +136,7 @@ def promise(ticket: Ticket, now: dt.datetime) -> Promise | None:
         left=left,
         at_risk=risk is not None and risk <= moment < due,
         breached=moment >= due or recorded is not None,
-        paused=paused,
+        paused=ticket.paused_at is not None,
     )
 
 
