@@ -1,7 +1,8 @@
 """The demo's requests: the request types, the routing (technical requests to field service,
 billing ones to the billing team, households' questions to customer care's clerk, the rest to
 customer care), office hours with Slovakia's public holidays, an SLA for each customer group,
-and a dozen requests across the companies in every status: one at risk, one breached.
+and a dozen requests across the companies in every status: one at risk, one breached, two
+rated (satisfied and not).
 
 Times of the requests still running are counted back from the demo's "now" in business hours,
 so that the story holds on whatever day and hour the demo is loaded."""
@@ -323,6 +324,30 @@ def load(session: Session, cast: Cast, today: dt.date) -> None:
         confirm_resolution(session, actor=jan, ticket=outage)
         rate_ticket(
             session, actor=jan, ticket=outage, satisfied=True, comment="Quick and clear, thanks."
+        )
+    # Closed and rated unsatisfied: Beta's complaint about a reminder sent in error.
+    reminder = desk.file(
+        desk.days_ago(16, 10, 5),
+        jan,
+        beta,
+        "complaint",
+        "Payment reminder for a paid invoice",
+        "We received a reminder for an invoice we paid on time; please check.",
+    )
+    reply(
+        reminder,
+        clerk,
+        desk.days_ago(15, 11, 40),
+        "Your payment arrived a day after the reminder was sent; please disregard it.",
+        then=TicketStatus.RESOLVED,
+    )
+    with as_of(desk.days_ago(15, 16, 20)):
+        rate_ticket(
+            session,
+            actor=jan,
+            ticket=reminder,
+            satisfied=False,
+            comment="The reminder should not have gone out at all.",
         )
     # Closed by staff, not rated: Gamma's contract change.
     contract = desk.file(

@@ -367,7 +367,7 @@ def test_the_requests_tell_every_status_with_one_at_risk_and_one_breached(told):
 
     now = demo_now(told.today)
     tickets = list(told.session.scalars(select(Ticket).order_by(Ticket.id)))
-    assert len(tickets) >= 10
+    assert len(tickets) == 12
     assert {t.status for t in tickets} == set(TicketStatus)
     assert {t.company_id for t in tickets} == {c.id for c in told.companies.values()}
     promises = {t.id: promise(t, now) for t in tickets if t.status in ACTIVE}
@@ -385,6 +385,7 @@ def test_the_requests_tell_every_status_with_one_at_risk_and_one_breached(told):
         recorded = [e for e in ticket.events if e.kind in (EventKind.AT_RISK, EventKind.BREACH)]
         assert len(recorded) == len({(e.kind, e.new_value) for e in recorded})
         assert all(not e.public for e in recorded)
+    assert {t.satisfied for t in tickets if t.rated_at} == {True, False}
     [late] = [t for t in tickets if t.id in breached]
     assert late.first_response_breached_at is not None
     assert [e.kind for e in late.events if e.kind == EventKind.BREACH] == [EventKind.BREACH]

@@ -10,12 +10,21 @@ import io
 from PIL import Image
 from sqlalchemy import select
 
+import core.tickets
 from core.storage import Upload
 from models.identity import CustomerRole
-from models.tickets import Ticket, TicketEvent, TicketStatus, add_note, change_status, staff_reply
+from models.tickets import (
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    add_note,
+    assign,
+    change_status,
+    staff_reply,
+)
 from tests import factories
 from tests.factories import desk, supply_point, ticket
-from tests.helpers import count, field_error, text_of
+from tests.helpers import count, field_error, mails_to, text_of
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -257,3 +266,59 @@ def test_a_viewer_sees_requests_but_cannot_reply(client, people, session):
     page = client.get(url)
     assert page.status_code == 200 and "Send the reply" not in text_of(page)
     assert client.post_form(f"{url}/reply", {"body": "x"}).status_code == 403
+
+
+def test_an_attachment_over_the_limit_or_too_many_are_refused(client, people, session, monkeypatch):
+    office = desk(session, people)
+    filed = ticket(session, people, office.question)
+    session.commit()
+    monkeypatch.setattr(core.tickets, "ATTACHMENT_MAX_BYTES", 1024 * 1024)
+    client.login(people.jan.email)
+    url = f"/c/{people.alfa.slug}/requests/{filed.id}/reply"
+    big = PDF + b"%" * (1024 * 1024)
+    response = client.post_form(
+        url, {"body": "See attached", "files": (io.BytesIO(big), "big.pdf")}
+    )
+    assert response.status_code == 422
+    assert field_error(response, "files") == "The file is larger than 1 MB."
+    many = [(io.BytesIO(PDF), f"{n}.pdf") for n in range(6)]
+    response = client.post_form(url, {"body": "See attached", "files": many})
+    assert response.status_code == 422 and "At most 5 files" in field_error(response, "files")
+    session.refresh(filed)
+    assert not [e for e in filed.events if e.body == "See attached"]
+    # The text typed is still there to send again.
+    assert "See attached</textarea>" in response.get_data(as_text=True)
+
+
+def test_the_customer_and_the_assignee_get_e_mails_that_link_and_never_quote(
+    people, session, bound_app
+):
+    office = desk(session, people)
+    point = supply_point(session, people.alfa)
+    filed = ticket(session, people, office.fault, supply_point=point.code)
+    assign(
+        session,
+        actor=people.admin,
+        ticket=filed,
+        team=office.field_service,
+        assignee=office.technician,
+    )
+    staff_reply(
+        session,
+        actor=office.technician,
+        ticket=filed,
+        body="SECRET-TEXT of the reply",
+        then=TicketStatus.RESOLVED,
+    )
+    session.commit()
+    to_jan = mails_to(session, people.jan.email)
+    assert [m.subject for m in to_jan] == [
+        f"We received your request #{filed.id}",
+        f"A new reply to your request #{filed.id}",
+    ]
+    for mail in to_jan:
+        assert f"/c/{people.alfa.slug}/requests/{filed.id}" in mail.body_text
+        assert "SECRET-TEXT" not in mail.body_text + mail.body_html
+    [to_technician] = mails_to(session, office.technician.email)
+    assert to_technician.subject == f"Request #{filed.id} is assigned to you"
+    assert f"/backoffice/requests/{filed.id}" in to_technician.body_text
