@@ -7,31 +7,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf.file import MultipleFileField
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from werkzeug.wrappers import Response
-from wtforms import DateField, Field, RadioField, StringField, TelField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
 
 from core.badges import Badge, badge_provider
 from core.cards import Card, overview_card
 from core.extensions import db
-from core.forms import Form, SelectField, act, on_submit, options, refusals
+from core.forms import Form, act, on_submit, refusals
 from core.i18n import local_today
 from core.navigation import menu_item
 from core.pagination import paginate, plain_id, requested_page
 from core.permissions import requires
 from core.scope import current_scope
 from core.storage import send_stored
-from core.tickets import attachments, type_field_label
+from core.tickets import attachments
 from models.files import StoredFile
 from models.identity import Account
 from models.supply import SupplyPoint
@@ -44,15 +40,12 @@ from models.tickets import (
     active_types,
     confirm_resolution,
     customer_reply,
-    form_of,
     open_ticket,
     rate_ticket,
     reopen_ticket,
 )
-from models.tickets.filing import MAX_COMMENT
-from models.tickets.timeline import MAX_BODY
-from models.tickets.types import MAX_SUBJECT
 from portal.company import blueprint
+from portal.request_forms import RatingForm, ReopenForm, ReplyForm, request_form
 
 menu_item("company", "company.requests", _l("Requests"), permission="requests.view", order=40)
 
@@ -69,96 +62,6 @@ FILTER_LABELS = {
     "closed": _l("Closed"),
     "all": _l("All"),
 }
-
-
-class RequestForm(Form):
-    """What every request asks; `request_form` adds the type's own fields."""
-
-    subject = StringField(
-        _l("Subject"),
-        validators=[InputRequired(), Length(max=MAX_SUBJECT)],
-        render_kw={"maxlength": MAX_SUBJECT},
-    )
-    description = TextAreaField(
-        _l("Describe your request"),
-        validators=[InputRequired(), Length(max=MAX_BODY)],
-        render_kw={"rows": 6, "maxlength": MAX_BODY},
-    )
-    files = MultipleFileField(_l("Attachments (optional)"))
-
-    def type_fields(self) -> list[Field]:
-        return [self[name] for name in getattr(self, "type_field_names", ())]
-
-    def values(self) -> dict[str, str]:
-        """The type fields' values as text, the way the domain checks them."""
-        values = {}
-        for field in self.type_fields():
-            data = field.data
-            values[field.name] = data.isoformat() if isinstance(data, dt.date) else data or ""
-        return values
-
-
-def request_form(request_type: RequestType, points: list[SupplyPoint]) -> RequestForm:
-    """The form of `request_type`: the common fields and the type's, in its order."""
-
-    class TypeForm(RequestForm):
-        pass
-
-    names = []
-    for item in form_of(request_type):
-        name, kind = item.field.name, item.field.kind
-        label = type_field_label(name)
-        checks = [InputRequired() if item.required else Optional()]
-        field: Any
-        if kind == "supply_point":
-            choices = [("", _("Choose a supply point"))] + [
-                (p.code, f"{p.code} · {p.address}" if p.address else p.code) for p in points
-            ]
-            field = SelectField(label, validators=checks, choices=options(choices))
-        elif kind == "date":
-            field = DateField(label, validators=checks)
-        elif kind == "phone":
-            field = TelField(label, validators=checks, render_kw={"autocomplete": "tel"})
-        elif kind == "reading":
-            field = StringField(label, validators=checks, render_kw={"inputmode": "decimal"})
-        elif kind == "text":
-            field = TextAreaField(label, validators=checks, render_kw={"rows": 2})
-        else:
-            field = StringField(label, validators=checks)
-        setattr(TypeForm, name, field)
-        names.append(name)
-    TypeForm.type_field_names = tuple(names)  # type: ignore[attr-defined]
-    return TypeForm()
-
-
-class ReplyForm(Form):
-    body = TextAreaField(
-        _l("Your reply"),
-        validators=[InputRequired(), Length(max=MAX_BODY)],
-        render_kw={"rows": 4, "maxlength": MAX_BODY},
-    )
-    files = MultipleFileField(_l("Attachments (optional)"))
-
-
-class ReopenForm(Form):
-    body = TextAreaField(
-        _l("What is not done yet?"),
-        validators=[InputRequired(), Length(max=MAX_BODY)],
-        render_kw={"rows": 3, "maxlength": MAX_BODY},
-    )
-
-
-class RatingForm(Form):
-    satisfied = RadioField(
-        _l("Are you satisfied with how your request was resolved?"),
-        validators=[InputRequired()],
-        choices=options([("yes", _l("Yes")), ("no", _l("No"))]),
-    )
-    comment = TextAreaField(
-        _l("Comment (optional)"),
-        validators=[Length(max=MAX_COMMENT)],
-        render_kw={"rows": 2, "maxlength": MAX_COMMENT},
-    )
 
 
 @blueprint.route("/requests")
