@@ -11,6 +11,7 @@ from flask import Flask
 import cli
 from core import (
     auth,
+    devices,
     errors,
     i18n,
     mail,
@@ -54,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     permissions.init_app(app)
     mail.init_app(app)
     notices.init_app(app)
+    devices.init_app(app)
     tickets.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -34,6 +34,7 @@ from backoffice import (  # noqa: E402  (areas attach their routes)
     pricelists,
     readings,
     request_settings,
+    security,
     staff,
     tickets,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "pricelists",
     "readings",
     "request_settings",
+    "security",
     "staff",
     "tickets",
 ]

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from cli import accounts, billing, demo, mail, supply, tickets
+from cli import accounts, audit, billing, demo, mail, supply, tickets
 from core.database import db_cli
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
-    for area in (accounts, mail, billing, supply, tickets, demo):
+    for area in (accounts, audit, mail, billing, supply, tickets, demo):
         for command in area.COMMANDS:
             app.cli.add_command(command)

@@ -174,6 +174,8 @@ def test_every_backoffice_route_admits_only_the_right_staff(client, people, app,
         "backoffice.ticket_priority",
         "backoffice.ticket_sla",
         "backoffice.ticket_attachment",
+        "backoffice.security",  # and the Security section's
+        "backoffice.security_export",
     } <= {rule.endpoint for rule in rules(app, "/backoffice")}
     for rule in rules(app, "/backoffice"):
         url = build(

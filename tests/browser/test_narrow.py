@@ -253,6 +253,7 @@ PERSONAS = [
             "service level": r"/backoffice/request-settings/policies/\d+",
             "business hours": r"/backoffice/request-settings/calendars/\d+",
             "requests by team": r"/backoffice/requests/overview",
+            "security": r"/backoffice/security",
         },
     ),
     Persona("clerk", "clerk@example.com", BACKOFFICE_PAGES),

@@ -13,6 +13,7 @@ COMMANDS = {
     "import-invoices",
     "import-readings",
     "sweep-sla",
+    "audit",
     "render-pdfs",
     "reverse-payment",
     "send-mail",
