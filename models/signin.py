@@ -260,6 +260,22 @@ def end_session(session: Session, login: LoginSession, *, reason: str) -> None:
     session.flush()
 
 
+def end_own_session(
+    session: Session, account: Account, session_id: int, *, keep: LoginSession | None
+) -> LoginSession:
+    """Signs the account out of one of its other live sessions (a lost phone, a shared
+    computer): that browser's cookie stops working at once. Refused for a session that is not
+    the account's own and live, or for the one in use (signing out does that)."""
+    found = next((s for s in live_sessions(session, account) if s.id == session_id), None)
+    if found is None:
+        raise DomainError(N_("This browser is no longer signed in."))
+    if keep is not None and found.id == keep.id:
+        raise DomainError(N_("To sign out of this browser, use Sign out."))
+    end_session(session, found, reason="signed_out_elsewhere")
+    audit.record(session, "session.ended", actor=account, target=found)
+    return found
+
+
 def end_all_sessions(
     session: Session, account: Account, *, reason: str, keep: LoginSession | None = None
 ) -> int:

@@ -16,11 +16,11 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from core.auth import current_login_session
 from core.extensions import db
-from core.forms import Form, SelectField, options, refusals
+from core.forms import Form, SelectField, act, options, refusals
 from core.i18n import LANGUAGES
 from models import audit
 from models.passwords import MAX_LENGTH
-from models.signin import change_password, end_all_sessions, live_sessions
+from models.signin import change_password, end_all_sessions, end_own_session, live_sessions
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
@@ -102,6 +102,16 @@ def password() -> Response | tuple[str, int]:
         )
         return redirect(url_for("account.index"))
     return _page(password=form, status=422)
+
+
+@blueprint.route("/sessions/<int:session_id>/end", methods=["POST"])
+def end_session(session_id: int) -> Response:
+    account = current_user._get_current_object()
+    act(
+        lambda: end_own_session(db.session, account, session_id, keep=current_login_session()),
+        lambda: _("That browser is signed out."),
+    )
+    return redirect(url_for("account.index"))
 
 
 @blueprint.route("/sessions/end-others", methods=["POST"])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from models.audit import AuditEvent
 from models.identity import Account
+from models.signin import LoginSession, live_sessions, start_session
 from tests import factories
 
 
@@ -93,3 +96,27 @@ def test_the_signed_in_browsers_are_listed_and_can_be_signed_out(client, other_c
     client.post_form("/account/sessions/end-others")
     assert other_client.get("/companies").status_code == 302
     assert client.get("/companies").status_code == 200
+
+
+def test_one_other_browser_is_signed_out_and_no_one_elses(client, other_client, people, session):
+    client.login(people.jan.email)
+    other_client.login(people.jan.email)
+    mine = session.scalars(
+        select(LoginSession)
+        .where(LoginSession.account_id == people.jan.id)
+        .order_by(LoginSession.id)
+    ).all()
+    this, other = mine[0], mine[1]
+    assert "Sign out this browser" in client.get("/account/").get_data(as_text=True)
+    refused = client.post_form(f"/account/sessions/{this.id}/end", follow_redirects=True)
+    assert "use Sign out" in refused.get_data(as_text=True)
+    assert client.post_form(f"/account/sessions/{other.id}/end").status_code == 302
+    assert other_client.get("/companies").status_code == 302
+    assert client.get("/companies").status_code == 200
+    # Another account's session is none of Jan's business.
+    start_session(session, people.anna, lifetime=dt.timedelta(hours=1), ip=None, user_agent=None)
+    session.commit()
+    [annas] = live_sessions(session, people.anna)
+    refused = client.post_form(f"/account/sessions/{annas.id}/end", follow_redirects=True)
+    assert "no longer signed in" in refused.get_data(as_text=True)
+    assert live_sessions(session, people.anna) == [annas]
