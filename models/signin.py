@@ -77,7 +77,7 @@ class TokenPurpose(enum.StrEnum):
 
 TOKEN_LIFETIME = {
     TokenPurpose.ACTIVATION: dt.timedelta(days=7),
-    TokenPurpose.PASSWORD_RESET: dt.timedelta(hours=1),
+    TokenPurpose.PASSWORD_RESET: dt.timedelta(minutes=30),
 }
 
 
@@ -95,6 +95,9 @@ class AccountToken(Base):
     created_at: Mapped[CreatedAt]
     expires_at: Mapped[Timestamp]
     used_at: Mapped[Timestamp | None]
+    # A fingerprint of the password the account had when the link was sent: once the password
+    # changes (any way), the link no longer works.
+    password_stamp: Mapped[str | None] = mapped_column(String(64))
 
     account: Mapped[Account] = relationship()
 
@@ -305,6 +308,11 @@ def live_sessions(session: Session, account: Account) -> list[LoginSession]:
     )
 
 
+def password_stamp(account: Account) -> str:
+    """A fingerprint of the account's current password hash (of none, for a new login)."""
+    return hashlib.sha256((account.password_hash or "").encode()).hexdigest()
+
+
 def issue_token(session: Session, account: Account, purpose: TokenPurpose) -> str:
     """A new single-use secret for `purpose`; earlier unused ones of the same purpose die."""
     now = utcnow()
@@ -325,6 +333,7 @@ def issue_token(session: Session, account: Account, purpose: TokenPurpose) -> st
             purpose=purpose.value,
             secret_hash=secret_hash(raw),
             expires_at=now + TOKEN_LIFETIME[purpose],
+            password_stamp=password_stamp(account),
         )
     )
     session.flush()
@@ -354,13 +363,16 @@ def request_password_reset(session: Session, email: str) -> None:
 
 
 def find_token(session: Session, raw: str, purpose: TokenPurpose) -> AccountToken | None:
-    """The token if it is unused and unexpired, else None."""
+    """The token if it is unused, unexpired, and the account's password is still the one it
+    was sent for; else None."""
     token = session.scalar(
         select(AccountToken).where(
             AccountToken.secret_hash == secret_hash(raw), AccountToken.purpose == purpose.value
         )
     )
     if token is None or token.used_at is not None or token.expires_at <= utcnow():
+        return None
+    if token.password_stamp is not None and token.password_stamp != password_stamp(token.account):
         return None
     return token
 

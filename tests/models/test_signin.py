@@ -24,6 +24,7 @@ from models.signin import (
     change_password,
     check_credentials,
     end_all_sessions,
+    find_token,
     issue_token,
     live_sessions,
     resolve_session,
@@ -194,9 +195,24 @@ def test_a_password_link_expires(session, people):
     start = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False) as clock:
         raw = issue_token(session, people.clerk, TokenPurpose.PASSWORD_RESET)
-        clock.shift(dt.timedelta(hours=1, seconds=1))
+        clock.shift(dt.timedelta(minutes=30, seconds=1))
         with pytest.raises(DomainError):
             set_password_with_token(session, raw, RESET, NEW_PASSWORD)
+
+
+def test_a_reset_link_dies_when_the_password_changes_another_way(session, people):
+    raw = issue_token(session, people.clerk, TokenPurpose.PASSWORD_RESET)
+    change_password(
+        session,
+        people.clerk,
+        current=factories.PASSWORD,
+        new="an entirely different passphrase",
+        keep=None,
+    )
+    assert find_token(session, raw, RESET) is None
+    with pytest.raises(DomainError):
+        set_password_with_token(session, raw, RESET, NEW_PASSWORD)
+    assert check_credentials(session, people.clerk.email, "an entirely different passphrase")
 
 
 def test_a_new_link_kills_the_previous_one_and_purposes_do_not_mix(session, people):
