@@ -5,6 +5,8 @@ list."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,6 +22,7 @@ from core.badges import Badge, badge_provider
 from core.extensions import db
 from core.forms import Form, SelectField, act, options, refusals
 from core.navigation import menu_item
+from core.pagination import paginate, requested_page
 from core.permissions import (
     CUSTOMER_PERMISSIONS,
     CUSTOMER_VIEW,
@@ -29,6 +32,7 @@ from core.permissions import (
     requires,
 )
 from core.scope import current_scope
+from models.audit import AuditEvent
 from models.changes import company_changes, request_login, request_login_closing
 from models.db import utcnow
 from models.identity import CustomerRole, Membership
@@ -222,3 +226,29 @@ def pending_invitations(session: Session, company_ids: list[int]) -> dict[int, B
         )
         for company_id, count in rows
     }
+
+
+# What the owner sees of the company's logins: how and when each signed in, or failed to.
+SIGN_IN_ACTIONS = ("login.success", "login.failure", "login.throttled", "logout")
+HISTORY_DAYS = 90
+
+
+@blueprint.route("/logins/history")
+@requires("company.logins.manage")
+def login_history() -> str:
+    """The sign-ins of the company's logins over the last 90 days, newest first: who, when,
+    from which address and device, and whether it worked."""
+    scope = current_scope()
+    members = select(Membership.account_id).where(Membership.company_id == scope.company_id)
+    since = utcnow() - dt.timedelta(days=HISTORY_DAYS)
+    stmt = (
+        select(AuditEvent)
+        .where(
+            AuditEvent.action.in_(SIGN_IN_ACTIONS),
+            AuditEvent.actor_id.in_(members),
+            AuditEvent.occurred_at >= since,
+        )
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    )
+    page = paginate(db.session, stmt, number=requested_page(), size=50)
+    return render_template("portal/logins/history.html", scope=scope, page=page, days=HISTORY_DAYS)

@@ -224,6 +224,7 @@ PERSONAS = [
             **REQUEST_PAGES,
             "companies": r"/companies",
             "logins": r"/c/[\w-]+/logins",
+            "sign-in history": r"/c/[\w-]+/logins/history",
             "reading form": r"/c/[\w-]+/supply-points/[^/]+/readings/new",
             **{f"{slug} overview": f"/c/{slug}/" for slug in ("alfa-trade", "beta-services")},
         },

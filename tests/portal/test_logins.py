@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from models import audit
 from models.changes import ChangeRequest, ChangeStatus, approve_change
 from models.identity import CustomerRole, find_account
 from models.memberships import Invitation
@@ -293,3 +294,19 @@ def test_inviting_an_address_again_says_the_earlier_link_stops_working_and_it_do
     )
     assert joined.status_code == 410
     assert find_account(session, "x@example.com") is None
+
+
+def test_the_owner_sees_how_the_companys_logins_signed_in(client, other_client, people, session):
+    other_client.login(people.anna.email, "not her password")
+    other_client.login(people.anna.email)
+    audit.record(session, "login.success", actor=people.eva, target=people.eva)
+    session.commit()
+    client.login(people.jan.email)
+    page = client.get(f"/c/{people.alfa.slug}/logins/history")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "anna.kralova@example.com" in text
+    assert "Sign-in failed" in text and "Signed in" in text
+    assert people.eva.email not in text  # Eva is Beta's, not Alfa's
+    # A manager of the company does not see it.
+    assert other_client.get(f"/c/{people.alfa.slug}/logins/history").status_code == 403
