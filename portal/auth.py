@@ -106,7 +106,7 @@ def forgot_password() -> Response | tuple[str, int]:
         flash(
             _(
                 "If the address has an account, we have sent it a link to set a new password. "
-                "The link works for one hour."
+                "The link works for 30 minutes."
             ),
             "info",
         )
