@@ -10,11 +10,20 @@ from flask import Flask, current_app, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
+from core.devices import device_name, same_device
 from core.extensions import db, login_manager
 from core.scope import MEMBERSHIPS
 from models.db import begin_writing
 from models.identity import Account
-from models.signin import LoginSession, end_session, find_session, keep_up, start_session
+from models.signin import (
+    LoginSession,
+    end_session,
+    find_session,
+    keep_up,
+    recent_user_agents,
+    start_session,
+    tell_new_device,
+)
 
 SESSION_KEY = "login_secret"
 
@@ -65,13 +74,18 @@ def sign_in(account: Account) -> None:
     """Starts a fresh session for `account`: the old cookie's content is dropped, a new
     server-side session is created. The caller commits."""
     session.clear()
+    user_agent = request.headers.get("User-Agent")
+    seen = {same_device(known) for known in recent_user_agents(db.session, account)}
+    if seen and same_device(user_agent) not in seen:
+        # Not on a first sign-in (every device is new then), only when others came before.
+        tell_new_device(db.session, account, device=device_name(user_agent), ip=request.remote_addr)
     lifetime = current_app.permanent_session_lifetime
     raw = start_session(
         db.session,
         account,
         lifetime=lifetime,
         ip=request.remote_addr,
-        user_agent=request.headers.get("User-Agent"),
+        user_agent=user_agent,
     )
     session.permanent = True
     session[SESSION_KEY] = raw

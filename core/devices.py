@@ -23,6 +23,12 @@ def _parsed(user_agent: str) -> tuple[str | None, str | None, str | None]:
     )
 
 
+def same_device(user_agent: str | None) -> tuple[str | None, str | None, str | None]:
+    """What stays when a browser updates itself: its family, the system's and the device's,
+    without versions (a new Firefox version is the same device)."""
+    return _parsed((user_agent or "")[:500])
+
+
 def device_name(user_agent: str | None) -> str:
     """ "Firefox on Windows"; "an unknown device" when the string names nothing known."""
     browser, system, device = _parsed((user_agent or "")[:500])

@@ -263,6 +263,41 @@ def end_session(session: Session, login: LoginSession, *, reason: str) -> None:
     session.flush()
 
 
+DEVICE_MEMORY = dt.timedelta(days=180)  # a device unused this long is new again
+
+
+def recent_user_agents(session: Session, account: Account) -> list[str]:
+    """The browsers (user-agent strings) the account signed in with in the last half year."""
+    since = utcnow() - DEVICE_MEMORY
+    return list(
+        session.scalars(
+            select(LoginSession.user_agent)
+            .where(
+                LoginSession.account_id == account.id,
+                LoginSession.created_at >= since,
+                LoginSession.user_agent.is_not(None),
+            )
+            .distinct()
+        )
+    )
+
+
+def tell_new_device(session: Session, account: Account, *, device: str, ip: str | None) -> None:
+    """A notice to the account's address that it signed in from a device not seen before,
+    with where to look if it was not them; audited."""
+    notify(
+        session,
+        to=account.email,
+        template="new_device",
+        locale=account.locale,
+        name=account.full_name,
+        device=device,
+        ip=ip or "",
+        at=utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    audit.record(session, "login.new_device", actor=account, target=account, device=device)
+
+
 def end_own_session(
     session: Session, account: Account, session_id: int, *, keep: LoginSession | None
 ) -> LoginSession:

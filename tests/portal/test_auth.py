@@ -290,3 +290,32 @@ def test_the_sign_in_limit_says_how_long_to_wait(client, people, bound_app, monk
     wait = int(refused.headers["Retry-After"])
     assert 540 < wait <= 600
     assert "Try again in 10 minutes." in refused.get_data(as_text=True)
+
+
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+NEWER_FIREFOX = FIREFOX.replace("128.0", "131.0")
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_a_sign_in_from_a_new_device_is_told_to_the_address(client, people, session, bound_app):
+    def sign_in(user_agent: str) -> None:
+        client.post_form(
+            "/login",
+            {"email": people.clerk.email, "password": factories.PASSWORD},
+            headers={"User-Agent": user_agent},
+        )
+        client.post_form("/logout")
+
+    sign_in(FIREFOX)  # the first sign-in: every device is new, nobody is told
+    sign_in(NEWER_FIREFOX)  # the same browser, updated
+    assert mails_to(session, people.clerk.email) == []
+    sign_in(IPHONE)
+    [notice] = mails_to(session, people.clerk.email)
+    assert notice.subject == "A sign-in to your portal account from a new device"
+    assert "Mobile Safari on iOS (iPhone)" in notice.body_text
+    assert "/account/" in notice.body_text
+    sign_in(IPHONE)
+    assert len(mails_to(session, people.clerk.email)) == 1
