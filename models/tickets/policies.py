@@ -28,7 +28,8 @@ MAX_TARGET_MINUTES = 60 * 24 * 365  # a year of business minutes is no promise a
 
 def public_holidays(country: str, years: Iterable[int]) -> dict[dt.date, str]:
     """The public holidays of `country` (ISO code) in `years`, with their English names, as
-    the maintained `holidays` package knows them (Slovakia dropped two from 2026, say)."""
+    the maintained `holidays` package knows them (in Slovakia no day off on 8 May and
+    15 September 2026, say)."""
     found = holidays.country_holidays(country, years=list(years), language="en_US")
     return dict(sorted(found.items()))
 
