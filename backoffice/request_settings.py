@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, DecimalField, IntegerField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -26,9 +26,10 @@ from core.extensions import db
 from core.forms import Form, SelectField, act, on_submit, options
 from core.i18n import LANGUAGES
 from core.navigation import menu_item
+from core.pagination import plain_id
 from core.permissions import requires
 from core.scope import staff_get
-from core.tickets import type_field_label, type_name
+from core.tickets import assignable, teams_with_members, type_field_label, type_name
 from models.changes import COUNTRIES
 from models.errors import N_, DomainError
 from models.identity import Account, Assignment, CustomerGroup, Team
@@ -95,9 +96,15 @@ def _any(label: Any, pairs: Any) -> list[Any]:
 @blueprint.route("/request-settings")
 @requires("requests.configure")
 def request_settings() -> str:
-    teams = db.session.scalars(select(Team).order_by(Team.name).options(selectinload(Team.members)))
+    teams = teams_with_members()
     rules = db.session.scalars(
-        select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
+        select(RoutingRule)
+        .order_by(RoutingRule.position, RoutingRule.id)
+        .options(
+            joinedload(RoutingRule.request_type),
+            joinedload(RoutingRule.team),
+            joinedload(RoutingRule.assignee),
+        )
     ).all()
     groups = db.session.scalars(select(CustomerGroup).order_by(CustomerGroup.name)).all()
     attached = dict(
@@ -107,7 +114,7 @@ def request_settings() -> str:
         "backoffice/request_settings/index.html",
         types=db.session.scalars(select(RequestType).order_by(RequestType.position)).all(),
         rules=rules,
-        rule_form=_rule_form(formdata=None),
+        rule_form=_rule_form(posted=False),
         teams=[
             (team, TeamRoutingForm(formdata=None, prefix=f"team{team.id}", obj=team))
             for team in teams
@@ -240,23 +247,20 @@ class RuleForm(Form):
     assignee = SelectField(_l("Assignee (optional)"))
 
 
-def _rule_form(formdata: Any = ...) -> RuleForm:
-    form = RuleForm() if formdata is ... else RuleForm(formdata=formdata)
+def _rule_form(*, posted: bool) -> RuleForm:
+    """The new rule's form (with what was posted, or empty) and its choices."""
+    form = RuleForm() if posted else RuleForm(formdata=None)
     types = db.session.scalars(select(RequestType).order_by(RequestType.position)).all()
     groups = db.session.scalars(select(CustomerGroup).order_by(CustomerGroup.name)).all()
-    teams = db.session.scalars(
-        select(Team).order_by(Team.name).options(selectinload(Team.members))
-    ).all()
+    teams = teams_with_members()
     form.request_type.choices = _any(_l("Any type"), ((t.id, type_name(t)) for t in types))
     form.customer_group.choices = _any(_l("Any group"), ((g.id, g.name) for g in groups))
     form.process_area.choices = _any(
         _l("Any area"), ((a.value, PROCESS_AREA_LABELS[a]) for a in ProcessArea)
     )
     form.team.choices = options((t.id, t.name) for t in teams)
-    people = {m.id: m for t in teams for m in t.members if m.is_usable}
     form.assignee.choices = _any(
-        _l("The team's way of assigning"),
-        ((p.id, p.full_name) for p in sorted(people.values(), key=lambda p: p.full_name)),
+        _l("The team's way of assigning"), ((p.id, p.full_name) for p in assignable(teams))
     )
     return form
 
@@ -264,7 +268,7 @@ def _rule_form(formdata: Any = ...) -> RuleForm:
 @blueprint.route("/request-settings/rules", methods=["POST"])
 @requires("requests.configure")
 def request_settings_rule_add() -> Response | tuple[str, int]:
-    form = _rule_form()
+    form = _rule_form(posted=True)
 
     def add() -> None:
         team = staff_get(Team, int(form.team.data))
@@ -355,10 +359,8 @@ def _group_form(group: CustomerGroup, policy_id: int | None) -> Form:
 @requires("requests.configure")
 def request_settings_group(group_id: int) -> Response:
     group = staff_get(CustomerGroup, group_id)
-    chosen = request.form.get(f"group{group.id}-policy", "")
-    policy = (
-        db.session.get(SLAPolicy, int(chosen)) if chosen.isascii() and chosen.isdigit() else None
-    )
+    chosen = plain_id(request.form.get(f"group{group.id}-policy", ""))
+    policy = db.session.get(SLAPolicy, chosen) if chosen is not None else None
     act(
         lambda: attach_policy(db.session, actor=_me(), group=group, policy=policy),
         lambda: _("The service level of %(group)s is saved.", group=group.name),

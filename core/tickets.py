@@ -8,9 +8,13 @@ import datetime as dt
 
 from flask import Flask, request
 from flask_babel import get_locale, gettext
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from core.extensions import db
 from core.storage import IMAGE_TYPES, PDF, Upload, read_uploads
 from models.db import utcnow
+from models.identity import Account, Team
 from models.tickets import (
     PRIORITY_LABELS,
     STAFF_STATUS_LABELS,
@@ -70,6 +74,20 @@ def duration_text(span: dt.timedelta) -> str:
     if not minutes:
         return gettext("%(hours)d h", hours=hours)
     return gettext("%(hours)d h %(minutes)d min", hours=hours, minutes=minutes)
+
+
+def teams_with_members() -> list[Team]:
+    """Every team, by name, with its members in one more statement."""
+    return list(
+        db.session.scalars(select(Team).order_by(Team.name).options(selectinload(Team.members)))
+    )
+
+
+def assignable(teams: list[Team]) -> list[Account]:
+    """The active members of `teams`, each once, by name: who a request can be given to (the
+    operation checks they are of the chosen team)."""
+    people = {m.id: m for team in teams for m in team.members if m.is_usable}
+    return sorted(people.values(), key=lambda person: person.full_name)
 
 
 def attachments(name: str = "files") -> list[Upload]:

@@ -27,7 +27,7 @@ from core.permissions import can, requires
 from core.scope import staff_get
 from core.security import deny
 from core.storage import send_stored
-from core.tickets import attachments
+from core.tickets import assignable, attachments, teams_with_members
 from models.files import StoredFile
 from models.identity import Account, Company, Team
 from models.tickets import (
@@ -138,12 +138,6 @@ def _is_mine(ticket: Ticket) -> bool:
     }
 
 
-def _teams() -> list[Team]:
-    return list(
-        db.session.scalars(select(Team).order_by(Team.name).options(selectinload(Team.members)))
-    )
-
-
 def _policy_choices(policies: Sequence[Any]) -> list[SelectChoice]:
     """The SLA select's choices from policies (or rows) with an id and a name."""
     return options([("", _("None")), *((p.id, p.name) for p in policies)])
@@ -161,23 +155,19 @@ def _forms(ticket: Ticket, given: Mapping[str, Form]) -> dict[str, Form]:
         "sla_form": SLAForm(formdata=None, policy=ticket.sla_policy_id or ""),
         **given,
     }
-    _choices(forms["assign_form"], forms["sla_form"], _teams())
+    _assign_choices(forms["assign_form"], teams_with_members())
+    named = db.session.execute(select(SLAPolicy.id, SLAPolicy.name).order_by(SLAPolicy.name))
+    sla_form: Any = forms["sla_form"]
+    sla_form.policy.choices = _policy_choices(named.all())
     return forms
 
 
-def _choices(assign_form: Any, sla_form: Any, teams: list[Team]) -> None:
-    """The choices of the team, assignee and SLA selects: every team, every active member
-    of one (the operation checks the assignee is of the chosen team), every policy."""
-    assign_form.team.choices = options((t.id, t.name) for t in teams)
-    people = sorted(
-        {m.id: m for t in teams for m in t.members if m.is_usable}.values(),
-        key=lambda p: p.full_name,
+def _assign_choices(form: Any, teams: list[Team]) -> None:
+    """Every team, and every active member of one, as the assignment form's choices."""
+    form.team.choices = options((t.id, t.name) for t in teams)
+    form.assignee.choices = options(
+        [("", _("Nobody yet")), *((p.id, p.full_name) for p in assignable(teams))]
     )
-    assign_form.assignee.choices = options(
-        [("", _("Nobody yet")), *((p.id, p.full_name) for p in people)]
-    )
-    named = db.session.execute(select(SLAPolicy.id, SLAPolicy.name).order_by(SLAPolicy.name))
-    sla_form.policy.choices = _policy_choices(named.all())
 
 
 def _page(ticket: Ticket, status: int = 200, **given: Form) -> tuple[str, int]:
@@ -261,8 +251,8 @@ def ticket_note(ticket_id: int) -> Response | tuple[str, int]:
 @requires("requests.work")
 def ticket_assign(ticket_id: int) -> Response | tuple[str, int]:
     ticket, form = _ticket(ticket_id), AssignForm()
-    teams = _teams()
-    _choices(form, SLAForm(formdata=None), teams)
+    teams = teams_with_members()
+    _assign_choices(form, teams)
     people = {str(m.id): m for t in teams for m in t.members}
     return on_submit(
         form,
